@@ -1,7 +1,7 @@
 # DMA-buf mapping types for Linux 6.12: the workbench.
 # Every target is a script in scripts/; see README.md.
 
-.PHONY: help setup tree export kunit check test demo
+.PHONY: help setup tree export kunit check test demo bench vm-test vm-test-debug vm-run
 
 help:
 	@echo "make demo    - boot the patched kernel in QEMU and show P2P DMA into a BAR (not there yet)"
@@ -11,6 +11,10 @@ help:
 	@echo "make export  - rewrite patches/ from base..HEAD of build/linux"
 	@echo "make kunit   - the dma-buf KUnit suites under UML"
 	@echo "make check   - each patch: applies, checkpatch --strict, kernel-doc, builds, KUnit"
+	@echo "make bench   - attach/map cycle microbenchmark: base vs series, ns per cycle and ratio"
+	@echo "make vm-test - KUnit on x86_64, then the guest tests in QEMU (IOMMU, VFIO, iommufd)"
+	@echo "make vm-test-debug - the guest tests on a PROVE_LOCKING/KASAN/kmemleak kernel"
+	@echo "make vm-run PROG=path - boot the guest and run one static program (or .c file)"
 
 setup:
 	@scripts/setup.sh
@@ -26,6 +30,19 @@ kunit:
 
 check:
 	@scripts/check.sh
+
+bench:
+	@scripts/bench.sh
+
+vm-test:
+	@rc=0; KUNIT_ARCH=x86_64 scripts/kunit.sh || rc=1; scripts/vm.sh test normal || rc=1; exit $$rc
+
+vm-test-debug:
+	@scripts/vm.sh test debug
+
+vm-run:
+	@test -n "$(PROG)" || { echo "usage: make vm-run PROG=path/to/static-program-or.c"; exit 2; }
+	@scripts/vm.sh run "$(abspath $(PROG))"
 
 test:
 	@scripts/test.sh

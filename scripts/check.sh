@@ -166,7 +166,7 @@ for p in "${patches[@]}"; do
 
 	if [ "${KUNIT_EACH:-1}" = 0 ]; then
 		log "check: KUNIT_EACH=0: KUnit not run at this patch"
-	elif KUNIT_SRC=$src KUNIT_BUILD=$uml KUNIT_OUT=$logs/$name.kunit.tsv \
+	elif KUNIT_EARLY_PATCH=1 KUNIT_SRC=$src KUNIT_BUILD=$uml KUNIT_OUT=$logs/$name.kunit.tsv \
 			"$TOP/scripts/kunit.sh" 2>"$logs/$name.kunit.log"; then
 		record PASS "$name: kunit ($(grep -c '^PASS' "$logs/$name.kunit.tsv") cases passed)"
 	else

@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio rsync
-	xz-utils python3 perl git ccache
+	xz-utils python3 perl git ccache file
 	qemu-system-x86 busybox-static
 )
 

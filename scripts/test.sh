@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything, in order: setup, tree, kunit, check (and the guest tests once
-# they exist). Each step writes its test cases to build/results/<step>.tsv;
+# Everything, in order: setup, tree, kunit (UML), check, kunit on x86_64, the
+# guest tests (vm-test) and the same on the debug kernel (vm-test-debug). Each step writes its test cases to build/results/<step>.tsv;
 # a step that fails without reporting a case counts as one failed case. Ends
 # with one line 'N passed, N failed' and exits non-zero if anything failed.
 set -uo pipefail
@@ -36,6 +36,9 @@ ready=$?
 if [ "$ready" -eq 0 ]; then
 	step kunit "$TOP/scripts/kunit.sh"
 	step check "$TOP/scripts/check.sh"
+	KUNIT_ARCH=x86_64 step kunit-x86_64 "$TOP/scripts/kunit.sh"
+	step vm-test "$TOP/scripts/vm.sh" test normal
+	step vm-test-debug "$TOP/scripts/vm.sh" test debug
 fi
 
 pass=$(grep -c '^PASS' "$summary")

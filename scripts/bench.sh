@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make bench: the attach -> map -> unmap -> detach microbenchmark
+# (bench/dma-buf-bench.c) on the pristine base and on the series, each with
+# only the benchmark added, under UML. The two kernels run alternately,
+# BENCH_RUNS times each (default 3); prints the median ns per cycle of each
+# and the ratio series/base. Prints numbers; asserts nothing about them.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+runs=${BENCH_RUNS:-3}
+bdir=$BUILD/bench
+mkdir -p "$bdir"
+git -C "$TREE" rev-parse -q --verify base >/dev/null ||
+	die "no work tree at $TREE; run 'make tree' first"
+
+# prepare NAME REV: a worktree at REV with the benchmark added, built.
+prepare() {
+	local name=$1 rev=$2 src=$bdir/$1-src
+	if [ ! -e "$src/.git" ]; then
+		git -C "$TREE" worktree prune
+		rm -rf "$src"
+		log "bench: creating worktree $src"
+		git -C "$TREE" worktree add -q --detach "$src" "$rev"
+	fi
+	git -C "$src" checkout -q -f --detach "$rev"
+	git -C "$src" clean -fdxq
+	cp "$TOP/bench/dma-buf-bench.c" "$src/drivers/dma-buf/"
+	printf '\nconfig DMABUF_BENCH\n\ttristate "dma-buf attach/map cycle microbenchmark"\n\tdepends on KUNIT && DMA_SHARED_BUFFER\n' \
+		>>"$src/drivers/dma-buf/Kconfig"
+	echo 'obj-$(CONFIG_DMABUF_BENCH) += dma-buf-bench.o' >>"$src/drivers/dma-buf/Makefile"
+	log "bench: building $name ($(git -C "$src" log -1 --format='%h %s' "$rev"))"
+	(cd "$src" && python3 tools/testing/kunit/kunit.py build \
+		--kunitconfig="$TOP/bench/bench.kunitconfig" \
+		--build_dir="$bdir/$name-uml" --jobs="$JOBS") >"$bdir/$name-build.log" 2>&1 || {
+		tail -n 30 "$bdir/$name-build.log" >&2
+		die "bench: $name build failed"
+	}
+}
+
+# run NAME: one run, prints the median ns/cycle of its rounds.
+run() {
+	local name=$1 out
+	out=$(cd "$bdir/$1-src" && python3 tools/testing/kunit/kunit.py exec \
+		--build_dir="$bdir/$name-uml" --raw_output=all 'dma-buf-bench' 2>&1)
+	echo "$out" >>"$bdir/$name-runs.log"
+	sed -n 's/.*median \([0-9]*\) ns\/cycle.*/\1/p' <<<"$out" | head -n 1
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; }
+
+prepare base base
+prepare series "$(git -C "$TREE" rev-parse HEAD)"
+rm -f "$bdir"/*-runs.log
+b=() s=()
+for i in $(seq "$runs"); do
+	b+=("$(run base)")
+	s+=("$(run series)")
+	log "bench: run $i: base ${b[-1]} ns/cycle, series ${s[-1]} ns/cycle"
+done
+for v in "${b[@]}" "${s[@]}"; do
+	[ -n "$v" ] || die "bench: a run printed no timing (logs: $bdir/*-runs.log)"
+done
+mb=$(printf '%s\n' "${b[@]}" | median)
+ms=$(printf '%s\n' "${s[@]}" | median)
+echo "dma-buf attach->map->unmap->detach, legacy importer API, SGT exporter (UML):"
+echo "  base:   $mb ns/cycle (median of $runs runs: ${b[*]})"
+echo "  series: $ms ns/cycle (median of $runs runs: ${s[*]})"
+awk -v s="$ms" -v b="$mb" 'BEGIN { printf "  ratio series/base: %.3f (target <= 1.03)\n", s / b }'

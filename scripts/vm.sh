@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Boot the patched kernel in QEMU (q35, TCG, emulated Intel IOMMU, edu and
+# ivshmem-plain) and run guest programs.
+#   vm.sh test normal|debug   the guest tests of tests/guest/list, one boot per
+#                             value of its iommu column; results in
+#                             build/results/vm-test[-debug].tsv
+#   vm.sh run PROG            one static program (or a .c file, built here)
+#                             with the devices bound and the IOMMU on; prints
+#                             its output and exits with its status
+# ivshmem's BAR2 is backed by build/guest/ivshmem-<variant>.bin, readable
+# after the run.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:?usage: vm.sh test normal|debug | vm.sh run PROG}
+case "$mode" in
+test) variant=${2:-normal} ;;
+run) variant=normal; prog=${2:?usage: vm.sh run PROG} ;;
+*) die "unknown mode $mode" ;;
+esac
+
+gdir=$BUILD/guest
+obj=$gdir/$variant
+bzimage=$("$TOP/scripts/guest-kernel.sh" "$variant")
+"$TOP/scripts/guest-progs.sh" "$obj"
+progs=$gdir/progs
+stage=$gdir/stage-$mode-$variant
+rm -rf "$stage"
+mkdir -p "$stage"
+
+# boot LIST IOMMU: boot once running the programs of LIST (lines in the
+# format of tests/guest/list); the console log is $stage/console-IOMMU.log.
+boot() {
+	local list=$1 iommu=$2 total=0 name tmo cpiolist log limit mem t0 p
+	while read -r name _ tmo _; do
+		case "$name" in ''|'#'*) continue ;; esac
+		total=$((total + tmo))
+	done <"$list"
+
+	# The initramfs, as a gen_init_cpio list (no root needed for nodes).
+	cpiolist=$stage/cpio-$iommu.list
+	{
+		echo "dir /bin 755 0 0"
+		echo "file /bin/busybox /bin/busybox 755 0 0"
+		for d in dev proc sys tmp tests root; do echo "dir /$d 755 0 0"; done
+		echo "nod /dev/console 600 0 0 c 5 1"
+		echo "nod /dev/null 666 0 0 c 1 3"
+		echo "file /init $TOP/tests/guest/init 755 0 0"
+		echo "file /tests/list $list 644 0 0"
+		for p in "$progs"/*; do
+			[ -f "$p" ] && [ -x "$p" ] && echo "file /tests/$(basename "$p") $p 755 0 0"
+		done
+	} >"$cpiolist"
+	[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
+	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
+
+	shm=$gdir/ivshmem-$variant.bin
+	rm -f "$shm"
+	truncate -s 4M "$shm"
+	log=$stage/console-$iommu.log
+	mem=4G
+	[ "$variant" = debug ] && mem=5G
+	limit=$((total + 300))
+	log "vm: booting the $variant guest, intel_iommu=$iommu (log: $log, limit ${limit} s)"
+	t0=$(date +%s)
+	set +e
+	timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+		-machine q35 -accel tcg -smp 2 -m "$mem" \
+		-device intel-iommu \
+		-device edu \
+		-object "memory-backend-file,id=shm,mem-path=$shm,size=4M,share=on" \
+		-device ivshmem-plain,memdev=shm \
+		-kernel "$bzimage" -initrd "$stage/initramfs-$iommu.cpio" \
+		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 ${VM_APPEND:-}" \
+		-display none -serial "file:$log" -monitor none -no-reboot \
+		</dev/null
+	qrc=$?
+	set -e
+	log "vm: qemu exited with $qrc after $(( $(date +%s) - t0 )) s"
+	tr -d '\r' <"$log" >"$log.clean"
+}
+
+if [ "$mode" = run ]; then
+	case "$prog" in
+	*.c)
+		gcc -static -O2 -Wall -Wextra -Werror -isystem "$obj/usr/include" \
+			-I "$TOP/tests/guest" -o "$stage/$(basename "$prog" .c)" "$prog"
+		prog=$stage/$(basename "$prog" .c)
+		;;
+	esac
+	[ -x "$prog" ] || die "$prog is not an executable"
+	file -b "$prog" 2>/dev/null | grep -q 'statically linked' ||
+		log "warning: $prog does not look statically linked"
+	name=$(basename "$prog")
+	cp "$prog" "$progs/$name"
+	echo "$name pass ${VM_RUN_TIMEOUT:-600} on $name" >"$stage/list"
+	boot "$stage/list" on
+	log=$stage/console-on.log.clean
+	sed -n "/^@@@ START $name\$/,/^@@@ END $name /p" "$log" | sed '1d;$d'
+	rc=$(sed -n "s/^@@@ END $name \([0-9]*\)$/\1/p" "$log")
+	rm -f "$progs/$name"
+	if [ -z "$rc" ]; then
+		tail -n 30 "$log" >&2
+		die "vm: $name did not finish"
+	fi
+	log "vm: $name exited with status $rc"
+	[ "$rc" -eq 0 ]
+	exit
+fi
+
+results=$BUILD/results
+mkdir -p "$results"
+suffix=
+[ "$variant" = debug ] && suffix=-debug
+out=$results/vm-test$suffix.tsv
+: >"$out"
+rc=0
+for iommu in on off; do
+	awk -v v="$iommu" '!/^#/ && NF >= 5 && $4 == v' "$TOP/tests/guest/list" >"$stage/list-$iommu"
+	[ -s "$stage/list-$iommu" ] || continue
+	boot "$stage/list-$iommu" "$iommu"
+	python3 "$TOP/scripts/guest_results.py" "$stage/console-$iommu.log.clean" \
+		"$stage/list-$iommu" "guest-$variant-iommu-$iommu" >>"$out" || rc=1
+	if [ "$qrc" -ne 0 ]; then
+		printf 'FAIL\tguest-%s-iommu-%s: qemu exited with status %d\n' "$variant" "$iommu" "$qrc" >>"$out"
+		rc=1
+	fi
+done
+grep '^FAIL' "$out" >&2 || true
+log "vm: $(grep -c '^PASS' "$out") passed, $(grep -c '^FAIL' "$out") failed, $(grep -c '^SKIP' "$out") skipped"
+exit "$rc"

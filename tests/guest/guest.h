@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the guest programs: find the QEMU test devices, open
+ * them through the vfio cdev and iommufd, and reach their config space and
+ * BARs through the vfio regions.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+#define IVSHMEM_VENDOR	0x1af4
+#define IVSHMEM_DEVICE	0x1110
+
+/* edu's BAR0 registers and its internal DMA buffer. */
+#define EDU_REG_DMA_SRC	0x80
+#define EDU_REG_DMA_DST	0x88
+#define EDU_REG_DMA_CNT	0x90
+#define EDU_REG_DMA_CMD	0x98
+#define EDU_CMD_START	0x1
+#define EDU_CMD_TO_RAM	0x2
+#define EDU_BUF_ADDR	0x40000
+/* QEMU 7.2 aborts the VM on a 4096-byte transfer: stay below. */
+#define EDU_BUF_MAX	4095
+
+struct vdev {
+	char bdf[32];
+	int fd;			/* vfio cdev */
+	__u32 devid;		/* iommufd device id */
+	__u64 cfg_off;		/* config region offset in fd */
+};
+
+static inline void step(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	printf("# ");
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+}
+
+static inline int die_errno(const char *what)
+{
+	fprintf(stderr, "FAIL: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static inline unsigned int sysfs_hex(const char *bdf, const char *attr)
+{
+	char path[256], buf[32] = "";
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf,
+		     attr) >= (int)sizeof(path))
+		return 0;
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strtoul(buf, NULL, 16);
+}
+
+/* Find the first PCI device with this vendor:device; 0 on success. */
+static inline int find_pci(unsigned int vendor, unsigned int device,
+			   char *bdf, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	int ret = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (sysfs_hex(e->d_name, "vendor") == vendor &&
+		    sysfs_hex(e->d_name, "device") == device) {
+			if (snprintf(bdf, len, "%s", e->d_name) < (int)len)
+				ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/* Open the vfio cdev of a device bound to vfio-pci. */
+static inline int vdev_open(struct vdev *v, unsigned int vendor,
+			    unsigned int device)
+{
+	char path[300];
+	struct dirent *e;
+	DIR *d;
+
+	memset(v, 0, sizeof(*v));
+	v->fd = -1;
+	if (find_pci(vendor, device, v->bdf, sizeof(v->bdf))) {
+		fprintf(stderr, "no PCI device %04x:%04x\n", vendor, device);
+		return -1;
+	}
+	if (snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev",
+		     v->bdf) >= (int)sizeof(path))
+		return -1;
+	d = opendir(path);
+	if (!d) {
+		fprintf(stderr, "%s is not bound to vfio-pci\n", v->bdf);
+		return -1;
+	}
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "vfio", 4))
+			break;
+	if (!e) {
+		closedir(d);
+		return -1;
+	}
+	if (snprintf(path, sizeof(path), "/dev/vfio/devices/%s",
+		     e->d_name) >= (int)sizeof(path)) {
+		closedir(d);
+		return -1;
+	}
+	closedir(d);
+	v->fd = open(path, O_RDWR);
+	return v->fd < 0 ? -1 : 0;
+}
+
+static inline int vdev_bind(struct vdev *v, int iommufd)
+{
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = sizeof(bind),
+		.iommufd = iommufd,
+	};
+	struct vfio_region_info reg = {
+		.argsz = sizeof(reg),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+
+	if (ioctl(v->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return -1;
+	v->devid = bind.out_devid;
+	if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &reg))
+		return -1;
+	v->cfg_off = reg.offset;
+	return 0;
+}
+
+static inline int vdev_attach(struct vdev *v, __u32 pt_id)
+{
+	struct vfio_device_attach_iommufd_pt at = {
+		.argsz = sizeof(at),
+		.pt_id = pt_id,
+	};
+
+	return ioctl(v->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+}
+
+static inline int region_info(struct vdev *v, __u32 index,
+			      struct vfio_region_info *reg)
+{
+	memset(reg, 0, sizeof(*reg));
+	reg->argsz = sizeof(*reg);
+	reg->index = index;
+	return ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, reg);
+}
+
+static inline int cfg_read16(struct vdev *v, unsigned int off, __u16 *val)
+{
+	return pread(v->fd, val, 2, v->cfg_off + off) == 2 ? 0 : -1;
+}
+
+static inline int cfg_write16(struct vdev *v, unsigned int off, __u16 val)
+{
+	return pwrite(v->fd, &val, 2, v->cfg_off + off) == 2 ? 0 : -1;
+}
+
+/* Set or clear bits of PCI_COMMAND. */
+static inline int cfg_command(struct vdev *v, __u16 set, __u16 clear)
+{
+	__u16 cmd;
+
+	if (cfg_read16(v, PCI_COMMAND, &cmd))
+		return -1;
+	cmd = (cmd & ~clear) | set;
+	return cfg_write16(v, PCI_COMMAND, cmd);
+}
+
+static inline int bar_write64(struct vdev *v, __u64 bar_off, __u64 reg, __u64 val)
+{
+	return pwrite(v->fd, &val, 8, bar_off + reg) == 8 ? 0 : -1;
+}
+
+static inline int bar_read64(struct vdev *v, __u64 bar_off, __u64 reg, __u64 *val)
+{
+	return pread(v->fd, val, 8, bar_off + reg) == 8 ? 0 : -1;
+}
+
+static inline int ioas_alloc(int iommufd, __u32 *ioas_id)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
+		return -1;
+	*ioas_id = alloc.out_ioas_id;
+	return 0;
+}
+
+/*
+ * Run one edu DMA transfer and wait for it. to_ram: edu's buffer -> iova;
+ * otherwise iova -> edu's buffer. Returns 0 when the engine finished.
+ */
+static inline int edu_dma(struct vdev *edu, __u64 bar0, __u64 iova,
+			  __u64 len, int to_ram)
+{
+	__u64 cmd = EDU_CMD_START | (to_ram ? EDU_CMD_TO_RAM : 0);
+	int i;
+
+	if (bar_write64(edu, bar0, EDU_REG_DMA_SRC, to_ram ? EDU_BUF_ADDR : iova) ||
+	    bar_write64(edu, bar0, EDU_REG_DMA_DST, to_ram ? iova : EDU_BUF_ADDR) ||
+	    bar_write64(edu, bar0, EDU_REG_DMA_CNT, len) ||
+	    bar_write64(edu, bar0, EDU_REG_DMA_CMD, cmd))
+		return -1;
+	for (i = 0; i < 10000; i++) {
+		if (bar_read64(edu, bar0, EDU_REG_DMA_CMD, &cmd))
+			return -1;
+		if (!(cmd & EDU_CMD_START))
+			return 0;
+		usleep(100);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+#endif
