@@ -9,8 +9,11 @@ CONFIGS=$TOP/configs
 # shellcheck source=../configs/base.env
 . "$CONFIGS/base.env"
 
-# Every kernel build goes through ccache.
+# Every kernel build goes through ccache. Source and build directories are
+# all below $TOP, so with CCACHE_BASEDIR the compiler sees the same relative
+# paths in every clone of the project, and the cache is shared between them.
 export PATH=/usr/lib/ccache:$PATH
+export CCACHE_BASEDIR=$TOP
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 JOBS=${JOBS:-$(nproc)}
 

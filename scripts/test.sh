@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Everything, in order: setup, tree, kunit (UML), check, kunit on x86_64, the
-# guest tests (vm-test) and the same on the debug kernel (vm-test-debug). Each step writes its test cases to build/results/<step>.tsv;
+# Everything, in order: the workbench's own parser checks, setup, tree,
+# kunit (UML), check, kunit on x86_64, the guest tests (vm-test) and the same
+# on the debug kernel (vm-test-debug). Each step writes its test cases to
+# build/results/<step>.tsv;
 # a step that fails without reporting a case counts as one failed case. Ends
 # with one line 'N passed, N failed' and exits non-zero if anything failed.
 set -uo pipefail
@@ -30,6 +32,7 @@ step() {
 	return "$rc"
 }
 
+step workbench bash -c "python3 '$TOP/tests/workbench/test_parsers.py' >'$results/workbench.tsv'"
 step setup "$TOP/scripts/setup.sh" &&
 step tree "$TOP/scripts/tree.sh"
 ready=$?
