@@ -25,7 +25,7 @@ prepare() {
 	git -C "$src" checkout -q -f --detach "$rev"
 	git -C "$src" clean -fdxq
 	cp "$TOP/bench/dma-buf-bench.c" "$src/drivers/dma-buf/"
-	printf '\nconfig DMABUF_BENCH\n\ttristate "dma-buf attach/map cycle microbenchmark"\n\tdepends on KUNIT && DMA_SHARED_BUFFER\n' \
+	printf '\nconfig DMABUF_BENCH\n\ttristate "dma-buf attach/map cycle microbenchmark"\n\tdepends on KUNIT\n\tselect DMA_SHARED_BUFFER\n' \
 		>>"$src/drivers/dma-buf/Kconfig"
 	echo 'obj-$(CONFIG_DMABUF_BENCH) += dma-buf-bench.o' >>"$src/drivers/dma-buf/Makefile"
 	log "bench: building $name ($(git -C "$src" log -1 --format='%h %s' "$rev"))"
