@@ -2,7 +2,9 @@
 /*
  * Microbenchmark of the dma-buf attach -> map -> unmap -> detach cycle of a
  * static importer, through the legacy importer API, for an exporter that
- * serves the SGT format. Prints timings, asserts nothing about them.
+ * serves the SGT format, once with an exporter that does no work of its own
+ * and once with one that builds a table per map. Prints timings, asserts
+ * nothing about them.
  *
  * Built by 'make bench' into two UML kernels: the pristine base and the
  * series, each with only this file and its Kconfig/Makefile lines added. On
@@ -22,9 +24,14 @@ MODULE_IMPORT_NS(DMA_BUF);
 #define BENCH_CYCLES	20000
 #define BENCH_ROUNDS	9
 
-/* The exporter hands out one prebuilt table: only the core is measured. */
+/*
+ * Two exporters: "core" hands out one prebuilt table, so that only the
+ * dma-buf core is measured; "alloc" builds and frees a one-entry table on
+ * every map, as simple exporters of system memory do.
+ */
 struct bench_buf {
 	struct sg_table sgt;
+	struct page *page;
 };
 
 static struct sg_table *bench_map(struct dma_buf_attachment *attach,
@@ -40,19 +47,46 @@ static void bench_unmap(struct dma_buf_attachment *attach,
 {
 }
 
+static struct sg_table *bench_alloc_map(struct dma_buf_attachment *attach,
+					enum dma_data_direction dir)
+{
+	struct bench_buf *buf = attach->dmabuf->priv;
+	struct sg_table *sgt;
+
+	sgt = kmalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	if (sg_alloc_table(sgt, 1, GFP_KERNEL)) {
+		kfree(sgt);
+		return ERR_PTR(-ENOMEM);
+	}
+	sg_set_page(sgt->sgl, buf->page, PAGE_SIZE, 0);
+	return sgt;
+}
+
+static void bench_alloc_unmap(struct dma_buf_attachment *attach,
+			      struct sg_table *sgt, enum dma_data_direction dir)
+{
+	sg_free_table(sgt);
+	kfree(sgt);
+}
+
 static void bench_release(struct dma_buf *dmabuf)
 {
 }
 
-static const struct dma_buf_ops bench_ops = {
 #ifdef DMA_BUF_SIMPLE_SGT_EXP_MATCH
-	.single_exporter_match = DMA_BUF_SIMPLE_SGT_EXP_MATCH(bench_map, bench_unmap),
+#define BENCH_OPS(map, unmap)						\
+	{ .single_exporter_match = DMA_BUF_SIMPLE_SGT_EXP_MATCH(map, unmap),	\
+	  .release = bench_release }
 #else
-	.map_dma_buf = bench_map,
-	.unmap_dma_buf = bench_unmap,
+#define BENCH_OPS(map, unmap)						\
+	{ .map_dma_buf = map, .unmap_dma_buf = unmap, .release = bench_release }
 #endif
-	.release = bench_release,
-};
+
+static const struct dma_buf_ops bench_core_ops = BENCH_OPS(bench_map, bench_unmap);
+static const struct dma_buf_ops bench_alloc_ops =
+	BENCH_OPS(bench_alloc_map, bench_alloc_unmap);
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -61,7 +95,8 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void dma_buf_bench_attach_map_cycle(struct kunit *test)
+static void bench_cycle(struct kunit *test, const struct dma_buf_ops *ops,
+			const char *name)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
 	struct dma_buf_attachment *attach;
@@ -77,8 +112,11 @@ static void dma_buf_bench_attach_map_cycle(struct kunit *test)
 	buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, sg_alloc_table(&buf->sgt, 1, GFP_KERNEL), 0);
+	buf->page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf->page);
+	sg_set_page(buf->sgt.sgl, buf->page, PAGE_SIZE, 0);
 
-	exp_info.ops = &bench_ops;
+	exp_info.ops = ops;
 	exp_info.size = PAGE_SIZE;
 	exp_info.priv = buf;
 	dmabuf = dma_buf_export(&exp_info);
@@ -103,17 +141,29 @@ static void dma_buf_bench_attach_map_cycle(struct kunit *test)
 	}
 
 	sort(ns, BENCH_ROUNDS, sizeof(ns[0]), cmp_u64, NULL);
-	kunit_info(test, "bench: %d rounds of %d cycles, median %llu ns/cycle (min %llu, max %llu)\n",
-		   BENCH_ROUNDS, BENCH_CYCLES,
+	kunit_info(test, "bench %s: %d rounds of %d cycles, median %llu ns/cycle (min %llu, max %llu)\n",
+		   name, BENCH_ROUNDS, BENCH_CYCLES,
 		   ns[BENCH_ROUNDS / 2] / BENCH_CYCLES, ns[0] / BENCH_CYCLES,
 		   ns[BENCH_ROUNDS - 1] / BENCH_CYCLES);
 
 	dma_buf_put(dmabuf);
 	sg_free_table(&buf->sgt);
+	__free_page(buf->page);
+}
+
+static void dma_buf_bench_core(struct kunit *test)
+{
+	bench_cycle(test, &bench_core_ops, "core");
+}
+
+static void dma_buf_bench_alloc(struct kunit *test)
+{
+	bench_cycle(test, &bench_alloc_ops, "alloc");
 }
 
 static struct kunit_case dma_buf_bench_cases[] = {
-	KUNIT_CASE(dma_buf_bench_attach_map_cycle),
+	KUNIT_CASE(dma_buf_bench_core),
+	KUNIT_CASE(dma_buf_bench_alloc),
 	{}
 };
 
