@@ -4,7 +4,7 @@
 .PHONY: help setup tree export kunit check test demo bench vm-test vm-test-debug vm-run
 
 help:
-	@echo "make demo    - boot the patched kernel in QEMU and show P2P DMA into a BAR (not there yet)"
+	@echo "make demo    - boot the patched kernel in QEMU and show P2P DMA into a BAR via a dma-buf"
 	@echo "make test    - setup, tree, kunit, check: everything, ending in 'N passed, N failed'"
 	@echo "make setup   - install build and test dependencies (apt) and the pinned base"
 	@echo "make tree    - build/linux: the base as a git tree with patches/ applied"
@@ -48,7 +48,4 @@ test:
 	@scripts/test.sh
 
 demo:
-	@echo "make demo is not there yet: it will boot the patched kernel in QEMU and show"
-	@echo "the edu device doing DMA through the emulated IOMMU into ivshmem's BAR2,"
-	@echo "exported by vfio-pci as a dma-buf and mapped with IOMMU_IOAS_MAP_FILE."
-	@false
+	@scripts/demo.sh

@@ -9,7 +9,8 @@
 #   build       - the objects of the .c files it touches compile for x86_64
 #                 (x86_64_defconfig + configs/check-x86_64.config, -Werror);
 #                 a patch that touches headers or Kbuild files also rebuilds
-#                 every object the whole series touches
+#                 every object the whole series touches; a patch to
+#                 scripts/mod rebuilds modpost
 #   kunit       - the KUnit suites of 'make kunit' pass at this patch
 #                 (KUNIT_EACH=0 skips this step and says so)
 # Results go to build/results/check.tsv; any failure fails the script.
@@ -145,6 +146,8 @@ for p in "${patches[@]}"; do
 	objs=()
 	rebuild_all=0
 	for f in "${touched[@]}"; do
+		# modpost is a host program: rebuild it when it changes.
+		case "$f" in scripts/mod/*) objs+=(scripts/mod/) ;; esac
 		is_kernel_file "$f" || continue
 		case "$f" in
 		*.c) [ -f "$src/$f" ] && objs+=("${f%.c}.o") ;;

@@ -2,7 +2,8 @@
 # Build the guest test programs, static, against the uapi headers of the
 # patched tree (from a guest kernel build dir given as $1): the tree's own
 # selftests (iommu, dmabuf-heaps, drivers/dma-buf) with their own Makefiles,
-# and the project's programs in tests/guest with -Wall -Wextra -Werror.
+# and the project's programs in tests/guest and demo with -Wall -Wextra
+# -Werror.
 # Extra programs to build: further arguments (paths to .c files).
 # Output: build/guest/progs.
 set -euo pipefail
@@ -29,7 +30,7 @@ done
 
 cflags=(-static -O2 -Wall -Wextra -Werror -isystem "$hdr" -I "$TOP/tests/guest"
 	-I "$st")
-for c in "$TOP"/tests/guest/*.c "$@"; do
+for c in "$TOP"/tests/guest/*.c "$TOP"/demo/*.c "$@"; do
 	[ -f "$c" ] || die "no such program source: $c"
 	log "guest programs: $(basename "$c")"
 	gcc "${cflags[@]}" -o "$out/$(basename "$c" .c)" "$c"

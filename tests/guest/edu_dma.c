@@ -44,16 +44,7 @@ int main(void)
 		buf[4096 + i] = 0;
 	}
 
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)buf,
-		.length = 2 * 4096,
-		.iova = IOVA,
-	};
-	if (ioctl(iommufd, IOMMU_IOAS_MAP, &map))
+	if (ioas_map(iommufd, ioas_id, buf, 2 * 4096, IOVA))
 		die_errno("IOMMU_IOAS_MAP");
 	step("mapped 8 KiB of anonymous memory at IOVA 0x%llx", IOVA);
 

@@ -223,6 +223,23 @@ static inline int ioas_alloc(int iommufd, __u32 *ioas_id)
 	return 0;
 }
 
+/* Map @len bytes of user memory at @buf to the fixed @iova, read/write. */
+static inline int ioas_map(int iommufd, __u32 ioas_id, void *buf, __u64 len,
+			   __u64 iova)
+{
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)buf,
+		.length = len,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP, &map);
+}
+
 /*
  * Run one edu DMA transfer and wait for it. to_ram: edu's buffer -> iova;
  * otherwise iova -> edu's buffer. Returns 0 when the engine finished.
