@@ -51,6 +51,8 @@ run() {
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; }
+# spread: "min-max" of the numbers on stdin.
+spread() { sort -n | awk 'NR == 1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }
 
 prepare base base
 prepare series "$(git -C "$TREE" rev-parse HEAD)"
@@ -61,7 +63,7 @@ for i in $(seq "$runs"); do
 	bc+=("$c") ba+=("$a")
 	read -r c a < <(run series)
 	sc+=("$c") sa+=("$a")
-	log "bench: run $i: base $c/$a ns/cycle, series ${sc[-1]}/${sa[-1]} ns/cycle (core/alloc)"
+	log "bench: run $i: base ${bc[-1]}/${ba[-1]} ns/cycle, series ${sc[-1]}/${sa[-1]} ns/cycle (core/alloc)"
 done
 report() {
 	local what=$1 b s mb ms
@@ -69,8 +71,8 @@ report() {
 	mb=$(tr ' ' '\n' <<<"$b" | median)
 	ms=$(tr ' ' '\n' <<<"$s" | median)
 	echo "$what:"
-	echo "  base:   $mb ns/cycle (medians of $runs runs: $b)"
-	echo "  series: $ms ns/cycle (medians of $runs runs: $s)"
+	echo "  base:   $mb ns/cycle (medians of $runs runs: $b; spread $(tr ' ' '\n' <<<"$b" | spread))"
+	echo "  series: $ms ns/cycle (medians of $runs runs: $s; spread $(tr ' ' '\n' <<<"$s" | spread))"
 	awk -v s="$ms" -v b="$mb" 'BEGIN { printf "  ratio series/base: %.3f (target <= 1.03)\n", s / b }'
 }
 echo "dma-buf attach->map->unmap->detach, legacy importer API, SGT exporter, UML"
