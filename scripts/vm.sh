@@ -84,7 +84,8 @@ if [ "$mode" = run ]; then
 	case "$prog" in
 	*.c)
 		gcc -static -O2 -Wall -Wextra -Werror -isystem "$obj/usr/include" \
-			-I "$TOP/tests/guest" -o "$stage/$(basename "$prog" .c)" "$prog"
+			-I "$TOP/tests/guest" -I "$TREE/tools/testing/selftests" \
+			-o "$stage/$(basename "$prog" .c)" "$prog"
 		prog=$stage/$(basename "$prog" .c)
 		;;
 	esac
