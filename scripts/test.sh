@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Everything, in order: the workbench's own parser checks, setup, tree,
-# kunit (UML), check, kunit on x86_64, the guest tests (vm-test), the demo
-# (make demo) and the guest tests on the debug kernel (vm-test-debug). Each
-# step writes its test cases to build/results/<step>.tsv; a step that fails
-# without reporting a case counts as one failed case. Ends with one line
-# 'N passed, N failed' and exits non-zero if anything failed.
+# kunit (UML), check, kunit on x86_64, the guest tests (vm-test), the
+# modpost check of the PAL importer symbols against the guest kernel's
+# Module.symvers (modpost), the demo (make demo) and the guest tests on the
+# debug kernel (vm-test-debug). Each step writes its test cases to
+# build/results/<step>.tsv; a step that fails without reporting a case
+# counts as one failed case. Ends with one line 'N passed, N failed' and
+# exits non-zero if anything failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -41,6 +43,7 @@ if [ "$ready" -eq 0 ]; then
 	step check "$TOP/scripts/check.sh"
 	KUNIT_ARCH=x86_64 step kunit-x86_64 "$TOP/scripts/kunit.sh"
 	step vm-test "$TOP/scripts/vm.sh" test normal
+	step modpost "$TOP/scripts/modpost-test.sh"
 	step demo "$TOP/scripts/demo.sh"
 	step vm-test-debug "$TOP/scripts/vm.sh" test debug
 fi
