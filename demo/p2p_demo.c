@@ -18,7 +18,6 @@
  *
  * Exits 0 only when every step did what it should.
  */
-#include <sys/klog.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -105,77 +104,6 @@ static int bufinfo_has_attachment(const char *name)
 	return found;
 }
 
-/* Count kernel log lines that report a DMAR fault at @iova. */
-static int dmar_faults_at(__u64 iova)
-{
-	static char buf[1 << 20];
-	char needle[64];
-	int len, count = 0;
-	char *p;
-
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	if (len < 0)
-		return -1;
-	buf[len] = 0;
-	snprintf(needle, sizeof(needle), "fault addr 0x%llx ",
-		 (unsigned long long)iova);
-	for (p = buf; (p = strstr(p, needle)); p++)
-		count++;
-	return count;
-}
-
-static int map_file(int iommufd, __u32 ioas, int fd, __u64 start, __u64 len,
-		    __u64 iova)
-{
-	struct iommu_ioas_map_file mf = {
-		.size = sizeof(mf),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas,
-		.fd = fd,
-		.start = start,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &mf);
-}
-
-static int ioas_unmap(int iommufd, __u32 ioas, __u64 iova, __u64 len)
-{
-	struct iommu_ioas_unmap um = {
-		.size = sizeof(um),
-		.ioas_id = ioas,
-		.iova = iova,
-		.length = len,
-	};
-
-	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &um);
-}
-
-static int export_bar(struct vdev *v, __u32 bar, __u64 size)
-{
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_buf db;
-		struct vfio_region_dma_range range;
-	} req = {
-		.hdr = {
-			.argsz = sizeof(req),
-			.flags = VFIO_DEVICE_FEATURE_GET |
-				 VFIO_DEVICE_FEATURE_DMA_BUF,
-		},
-		.db = {
-			.region_index = bar,
-			.open_flags = O_RDWR | O_CLOEXEC,
-			.nr_ranges = 1,
-		},
-		.range = { .offset = 0, .length = size },
-	};
-
-	return ioctl(v->fd, VFIO_DEVICE_FEATURE, &req);
-}
-
 /*
  * edu writes pattern @seed to @iova: the pattern goes from the staging
  * memory into edu's buffer, then from edu's buffer to @iova.
@@ -211,7 +139,8 @@ int main(void)
 	unsigned char *ram;
 	__u32 ioas;
 	__u64 phys;
-	int iommufd, dmabuf, before, after, i, ret;
+	int iommufd, dmabuf, i, ret;
+	long before, after;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("== P2P DMA into a device BAR through the IOMMU, via a dma-buf ==\n");
@@ -259,14 +188,15 @@ int main(void)
 	       RAM_IOVA);
 
 	step("2. export ivshmem BAR2 as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF)");
-	dmabuf = export_bar(&shm, VFIO_PCI_BAR2_REGION_INDEX, shm_bar2.size);
+	dmabuf = vdev_export_bar(&shm, VFIO_PCI_BAR2_REGION_INDEX, 0,
+				 shm_bar2.size);
 	if (dmabuf < 0)
 		die_errno("VFIO_DEVICE_FEATURE_DMA_BUF");
 	printf("  dma-buf fd %d: BAR2 [0, 0x%llx)\n", dmabuf,
 	       (unsigned long long)shm_bar2.size);
 
 	step("3. map the dma-buf into the IOAS (IOMMU_IOAS_MAP_FILE)");
-	if (map_file(iommufd, ioas, dmabuf, 0, shm_bar2.size, BAR_IOVA))
+	if (ioas_map_file(iommufd, ioas, dmabuf, 0, shm_bar2.size, BAR_IOVA))
 		die_errno("IOMMU_IOAS_MAP_FILE");
 	printf("  IOVA [0x%llx, 0x%llx) -> physical [0x%llx, 0x%llx)\n",
 	       BAR_IOVA, BAR_IOVA + shm_bar2.size, (unsigned long long)phys,
@@ -288,25 +218,21 @@ int main(void)
 	       OFF_MAPPED, LEN);
 
 	step("5. revoke: ivshmem memory decode off");
-	before = dmar_faults_at(BAR_IOVA + OFF_REVOKED);
+	before = dmar_fault_irqs();
 	if (cfg_command(&shm, 0, PCI_COMMAND_MEMORY))
 		die_errno("disable ivshmem memory decode");
 	errno = 0;
-	ret = map_file(iommufd, ioas, dmabuf, 0, shm_bar2.size,
-		       BAR_IOVA + 0x800000);
+	ret = ioas_map_file(iommufd, ioas, dmabuf, 0, shm_bar2.size,
+			    BAR_IOVA + 0x800000);
 	check(ret && errno == ENODEV,
 	      "IOMMU_IOAS_MAP_FILE of the revoked dma-buf fails with ENODEV (got %s)",
 	      ret ? strerror(errno) : "success");
 	ret = edu_write(&edu, edu_bar0.offset, ram, 2, BAR_IOVA + OFF_REVOKED);
 	check(!ret, "edu ran a transfer to IOVA 0x%llx", BAR_IOVA + OFF_REVOKED);
-	for (i = 0; i < 100; i++) {
-		after = dmar_faults_at(BAR_IOVA + OFF_REVOKED);
-		if (after > before)
-			break;
-		usleep(10000);
-	}
+	after = dmar_fault_wait(before);
 	check(before >= 0 && after > before,
-	      "the IOMMU blocked it: DMAR fault at 0x%llx in the kernel log",
+	      "the IOMMU blocked it: fault interrupts %ld -> %ld, %d log line(s) for IOVA 0x%llx",
+	      before, after, dmar_faults_at(BAR_IOVA + OFF_REVOKED),
 	      BAR_IOVA + OFF_REVOKED);
 
 	step("6. restore: memory decode on, unmap and map again");
@@ -317,7 +243,7 @@ int main(void)
 	      OFF_REVOKED);
 	check(!ioas_unmap(iommufd, ioas, BAR_IOVA, shm_bar2.size),
 	      "IOMMU_IOAS_UNMAP of the revoked range");
-	ret = map_file(iommufd, ioas, dmabuf, 0, shm_bar2.size, BAR_IOVA);
+	ret = ioas_map_file(iommufd, ioas, dmabuf, 0, shm_bar2.size, BAR_IOVA);
 	check(!ret, "IOMMU_IOAS_MAP_FILE again (%s)",
 	      ret ? strerror(errno) : "success");
 	ret = edu_write(&edu, edu_bar0.offset, ram, 3, BAR_IOVA + OFF_RESTORED);

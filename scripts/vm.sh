@@ -8,7 +8,9 @@
 #                             with the devices bound and the IOMMU on; prints
 #                             its output and exits with its status
 # ivshmem's BAR2 is backed by build/guest/ivshmem-<variant>.bin, readable
-# after the run.
+# after the run. ivshmem sits alone behind a PCIe root port, so that the
+# kernel can reset it (secondary bus reset): VFIO_DEVICE_RESET and
+# VFIO_DEVICE_PCI_HOT_RESET work on it. edu stays on the root bus.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -69,7 +71,8 @@ boot() {
 		-device intel-iommu \
 		-device edu \
 		-object "memory-backend-file,id=shm,mem-path=$shm,size=4M,share=on" \
-		-device ivshmem-plain,memdev=shm \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 \
+		-device ivshmem-plain,memdev=shm,bus=rp1 \
 		-kernel "$bzimage" -initrd "$stage/initramfs-$iommu.cpio" \
 		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 ${VM_APPEND:-}" \
 		-display none -serial "file:$log" -monitor none -no-reboot \

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -264,6 +265,148 @@ static inline int edu_dma(struct vdev *edu, __u64 bar0, __u64 iova,
 	}
 	errno = ETIMEDOUT;
 	return -1;
+}
+
+static inline int ioas_unmap(int iommufd, __u32 ioas_id, __u64 iova, __u64 len)
+{
+	struct iommu_ioas_unmap um = {
+		.size = sizeof(um),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = len,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &um);
+}
+
+#ifdef IOMMU_IOAS_MAP_FILE
+/* Map [start, start + len) of the file @fd at the fixed @iova, read/write. */
+static inline int ioas_map_file(int iommufd, __u32 ioas_id, int fd,
+				__u64 start, __u64 len, __u64 iova)
+{
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas_id,
+		.fd = fd,
+		.start = start,
+		.length = len,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &mf);
+}
+#endif
+
+/*
+ * Export @nr ranges of BAR @bar as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF,
+ * read/write, close-on-exec). Returns the fd, or -1 with errno set.
+ */
+static inline int vdev_export_bar(struct vdev *v, __u32 bar, __u64 offset,
+				  __u64 length)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_feature_dma_buf db;
+		struct vfio_region_dma_range range;
+	} req = {
+		.hdr = {
+			.argsz = sizeof(req),
+			.flags = VFIO_DEVICE_FEATURE_GET |
+				 VFIO_DEVICE_FEATURE_DMA_BUF,
+		},
+		.db = {
+			.region_index = bar,
+			.open_flags = O_RDWR | O_CLOEXEC,
+			.nr_ranges = 1,
+		},
+		.range = { .offset = offset, .length = length },
+	};
+
+	return ioctl(v->fd, VFIO_DEVICE_FEATURE, &req);
+}
+
+/*
+ * Count the kernel log lines that report a DMAR fault at @iova (the Intel
+ * IOMMU driver logs "... fault addr 0x<iova> [fault reason ...]"). -1 when
+ * the log cannot be read. The driver rate-limits these lines (about five
+ * faults per five seconds), so a missing line proves nothing: count the
+ * fault interrupts with dmar_fault_irqs() instead.
+ */
+static inline int dmar_faults_at(__u64 iova)
+{
+	static char buf[1 << 20];
+	char needle[64];
+	int len, count = 0;
+	char *p;
+
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	snprintf(needle, sizeof(needle), "fault addr 0x%llx ",
+		 (unsigned long long)iova);
+	for (p = buf; (p = strstr(p, needle)); p++)
+		count++;
+	return count;
+}
+
+/*
+ * The number of fault interrupts the IOMMUs have raised so far: the sum of
+ * the /proc/interrupts rows of the "dmar<N>" interrupts (one per IOMMU
+ * unit; the driver clears each fault in the handler, so every fault
+ * raises one). Unlike the log, not rate-limited. -1 when there is no such
+ * row or the file cannot be read.
+ */
+static inline long dmar_fault_irqs(void)
+{
+	char line[1024], *p, *end, *name;
+	long total = -1, n;
+	FILE *f;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		name = strrchr(line, ' ');
+		if (!name || strncmp(name + 1, "dmar", 4))
+			continue;
+		p = strchr(line, ':');
+		if (!p)
+			continue;
+		if (total < 0)
+			total = 0;
+		/* the per-CPU counts follow the colon, up to the chip name */
+		for (p++; ; p = end) {
+			n = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			total += n;
+		}
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * Wait up to a second for the IOMMUs' fault interrupt count to exceed
+ * @before (the fault is raised after the DMA, asynchronously). Returns the
+ * last count seen.
+ */
+static inline long dmar_fault_wait(long before)
+{
+	long now = -1;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		now = dmar_fault_irqs();
+		if (now < 0 || now > before)
+			break;
+		usleep(10000);
+	}
+	return now;
 }
 
 #endif

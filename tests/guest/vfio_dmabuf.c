@@ -6,9 +6,9 @@
  *
  * Every errno of the contract (DESIGN.md section 6) is triggered on purpose,
  * PROBE is checked, buffers of one and of several ranges are made, and a
- * buffer can be made while memory decode is off. The revoke tests need an
- * importer reachable from userspace, iommufd's IOMMU_IOAS_MAP_FILE: they
- * skip when the uAPI headers do not have it.
+ * buffer can be made while memory decode is off. The revoke tests observe
+ * each event through a dynamic importer reachable from userspace, iommufd's
+ * IOMMU_IOAS_MAP_FILE, with edu's DMA through the IOMMU (fixture revoke).
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -21,6 +21,12 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
+/*
+ * The harness's TEST_F wrapper keeps a local across setjmp(); with the
+ * revoke tests' helpers inlined, gcc warns that it might be clobbered
+ * (it is not used after the longjmp()).
+ */
+#pragma GCC diagnostic ignored "-Wclobbered"
 
 #define PG		4096ULL
 /* vfio-pci's bound on nr_ranges, documented in include/uapi/linux/vfio.h */
@@ -378,72 +384,286 @@ TEST_F(dmabuf, non_dynamic_importer_refused)
 	close(card);
 }
 
-#ifdef IOMMU_IOAS_MAP_FILE
-/* Map the whole buffer into a fresh IOAS; 0 or -errno. */
-static int map_file(int iommufd, __u32 ioas_id, int fd, __u64 length)
-{
-	struct iommu_ioas_map_file m = {
-		.size = sizeof(m),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas_id,
-		.fd = fd,
-		.start = 0,
-		.length = length,
-		.iova = 0x1000000,
-	};
-	struct iommu_ioas_unmap u = {
-		.size = sizeof(u),
-		.ioas_id = ioas_id,
-		.iova = 0x1000000,
-		.length = length,
-	};
+/*
+ * Revoke as an importer sees it. edu (a DMA engine) and the buffer's
+ * mapping share one IOAS: the buffer, BAR2 [0, REV_PAGES pages), is mapped
+ * with IOMMU_IOAS_MAP_FILE at REV_BAR_IOVA, and edu copies patterns from
+ * staging memory at REV_RAM_IOVA into it. Each event gets its own test:
+ * before it, edu's DMA lands in the BAR (read back through the BAR's vfio
+ * mmap); after it, the existing mapping is gone from the IOMMU (edu's DMA
+ * does not land and the IOMMU logs a DMAR fault at that IOVA) and a new
+ * MAP_FILE of the buffer fails with ENODEV; for the temporary events, once
+ * memory decode is on again, unmap + MAP_FILE works and edu's DMA lands
+ * again. IOVAs stay below edu's 28-bit DMA mask, transfers below 4096 bytes.
+ */
+#define REV_RAM_IOVA	0x1000000ULL
+#define REV_BAR_IOVA	0x4000000ULL
+#define REV_NEW_IOVA	0x8000000ULL	/* where a new MAP_FILE is tried */
+#define REV_PAGES	8
+#define REV_LEN		2048
+#define REV_PG_BEFORE	0		/* written before the event */
+#define REV_PG_RESTORED	7		/* written after the revoke is lifted */
+/* pages 1-6: one per test, aimed at while revoked, must stay zero */
 
-	if (ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &m))
-		return -errno;
-	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &u))
+static unsigned char rev_pattern(unsigned int seed, unsigned int i)
+{
+	return (unsigned char)((i * 131 + seed * 17 + (i >> 8)) ^ seed);
+}
+
+FIXTURE(revoke) {
+	struct vdev edu, shm;
+	int iommufd;
+	__u32 ioas;
+	__u64 edu_bar0, bar2_off;
+	volatile unsigned char *bar;	/* vfio mmap of BAR2 [0, REV_PAGES) */
+	unsigned char *ram;		/* staging memory at REV_RAM_IOVA */
+	int dmabuf;
+};
+
+static int rev_mmap_bar(struct vdev *v, __u64 bar2_off,
+			volatile unsigned char **bar)
+{
+	void *p = mmap(NULL, REV_PAGES * PG, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, v->fd, bar2_off);
+
+	if (p == MAP_FAILED)
+		return -1;
+	*bar = p;
+	return 0;
+}
+
+FIXTURE_SETUP(revoke)
+{
+	struct vfio_region_info reg;
+	unsigned int i;
+
+	self->iommufd = -1;
+	self->dmabuf = -1;
+	self->bar = NULL;
+	self->ram = MAP_FAILED;
+	self->iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, self->iommufd);
+	ASSERT_EQ(0, vdev_open(&self->edu, EDU_VENDOR, EDU_DEVICE));
+	ASSERT_EQ(0, vdev_bind(&self->edu, self->iommufd));
+	ASSERT_EQ(0, vdev_open(&self->shm, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
+	ASSERT_EQ(0, vdev_bind(&self->shm, self->iommufd));
+	ASSERT_EQ(0, ioas_alloc(self->iommufd, &self->ioas));
+	ASSERT_EQ(0, vdev_attach(&self->edu, self->ioas));
+	ASSERT_EQ(0, region_info(&self->edu, VFIO_PCI_BAR0_REGION_INDEX, &reg));
+	self->edu_bar0 = reg.offset;
+	ASSERT_EQ(0, region_info(&self->shm, VFIO_PCI_BAR2_REGION_INDEX, &reg));
+	self->bar2_off = reg.offset;
+	ASSERT_LE(REV_PAGES * PG, reg.size);
+	ASSERT_EQ(0, cfg_command(&self->edu,
+				 PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, cfg_command(&self->shm, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, rev_mmap_bar(&self->shm, self->bar2_off, &self->bar));
+	for (i = 0; i < REV_PAGES * PG; i++)
+		self->bar[i] = 0;
+
+	self->ram = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->ram);
+	self->ram[0] = 0;
+	ASSERT_EQ(0, ioas_map(self->iommufd, self->ioas, self->ram, PG,
+			      REV_RAM_IOVA));
+}
+
+FIXTURE_TEARDOWN(revoke)
+{
+	if (self->dmabuf >= 0)
+		close(self->dmabuf);
+	if (self->bar)
+		munmap((void *)self->bar, REV_PAGES * PG);
+	if (self->shm.fd >= 0)
+		close(self->shm.fd);
+	if (self->edu.fd >= 0)
+		close(self->edu.fd);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->ram != MAP_FAILED)
+		munmap(self->ram, PG);
+}
+
+/* edu copies pattern @seed (REV_LEN bytes) to page @page of the mapping. */
+static int rev_edu_write(FIXTURE_DATA(revoke) *self, unsigned int seed,
+			 unsigned int page)
+{
+	unsigned int i;
+
+	for (i = 0; i < REV_LEN; i++)
+		self->ram[i] = rev_pattern(seed, i);
+	if (edu_dma(&self->edu, self->edu_bar0, REV_RAM_IOVA, REV_LEN, 0))
+		return -1;
+	return edu_dma(&self->edu, self->edu_bar0, REV_BAR_IOVA + page * PG,
+		       REV_LEN, 1);
+}
+
+/*
+ * Whether page @page of @bar holds pattern @seed (seed 0: zero bytes).
+ * Returns the index of the first wrong byte, or -1 when all are right.
+ */
+static int rev_bar_mismatch(volatile unsigned char *bar, unsigned int seed,
+			    unsigned int page)
+{
+	unsigned int i;
+
+	for (i = 0; i < REV_LEN; i++)
+		if (bar[page * PG + i] != (seed ? rev_pattern(seed, i) : 0))
+			return i;
+	return -1;
+}
+
+/* MAP_FILE of the whole buffer at @iova: 0 or -errno. */
+static int rev_map(FIXTURE_DATA(revoke) *self, __u64 iova)
+{
+	if (ioas_map_file(self->iommufd, self->ioas, self->dmabuf, 0,
+			  REV_PAGES * PG, iova))
 		return -errno;
 	return 0;
 }
-#endif
 
-TEST_F(dmabuf, revoke_seen_by_importer)
+/* Export BAR2 [0, REV_PAGES) and map it at REV_BAR_IOVA; edu's DMA lands. */
+static void rev_map_and_dma(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(revoke) *self)
 {
-#ifdef IOMMU_IOAS_MAP_FILE
-	struct vfio_region_dma_range r = { 0, PG };
-	__u32 ioas_id;
-	int fd;
+	self->dmabuf = vdev_export_bar(&self->shm, VFIO_PCI_BAR2_REGION_INDEX,
+				       0, REV_PAGES * PG);
+	ASSERT_LE(0, self->dmabuf);
+	ASSERT_EQ(0, rev_map(self, REV_BAR_IOVA));
+	ASSERT_EQ(0, rev_edu_write(self, 1, REV_PG_BEFORE));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 1, REV_PG_BEFORE));
+}
 
-	ASSERT_EQ(0, ioas_alloc(self->iommufd, &ioas_id));
-	fd = dma_buf_get(self->dev.fd, 2, 1, &r);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, map_file(self->iommufd, ioas_id, fd, PG));
-	/* decode off: revoked; on again: lifted */
-	ASSERT_EQ(0, cfg_command(&self->dev, 0, PCI_COMMAND_MEMORY));
-	ASSERT_EQ(-ENODEV, map_file(self->iommufd, ioas_id, fd, PG));
-	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
-	ASSERT_EQ(0, map_file(self->iommufd, ioas_id, fd, PG));
-	/* reset: revoked until decode is enabled again */
-	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_RESET));
-	ASSERT_EQ(-ENODEV, map_file(self->iommufd, ioas_id, fd, PG));
-	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
-	ASSERT_EQ(0, map_file(self->iommufd, ioas_id, fd, PG));
-	/* made with decode off: starts revoked */
-	close(fd);
-	ASSERT_EQ(0, cfg_command(&self->dev, 0, PCI_COMMAND_MEMORY));
-	fd = dma_buf_get(self->dev.fd, 2, 1, &r);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(-ENODEV, map_file(self->iommufd, ioas_id, fd, PG));
-	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
-	ASSERT_EQ(0, map_file(self->iommufd, ioas_id, fd, PG));
-	/* device close: revoked for good */
-	close(self->dev.fd);
-	self->dev.fd = -1;
-	ASSERT_EQ(-ENODEV, map_file(self->iommufd, ioas_id, fd, PG));
-	close(fd);
-#else
-	SKIP(return, "no IOMMU_IOAS_MAP_FILE in these uAPI headers");
-#endif
+/*
+ * After a revoke: edu's DMA to page @page of the old mapping is stopped by
+ * the IOMMU (a DMAR fault at that IOVA), and a new MAP_FILE gets ENODEV.
+ * Whether nothing landed is checked by the caller, once the BAR can be read.
+ */
+static void rev_check_revoked(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(revoke) *self, unsigned int page)
+{
+	__u64 iova = REV_BAR_IOVA + page * PG;
+	long before, after;
+
+	before = dmar_fault_irqs();
+	ASSERT_LE(0, before);
+	/* edu finishes the transfer either way; the IOMMU drops the writes */
+	ASSERT_EQ(0, rev_edu_write(self, 2, page));
+	after = dmar_fault_wait(before);
+	TH_LOG("IOMMU fault interrupts: %ld before, %ld after; log lines for 0x%llx: %d",
+	       before, after, (unsigned long long)iova, dmar_faults_at(iova));
+	ASSERT_LT(before, after);
+	ASSERT_EQ(-ENODEV, rev_map(self, REV_NEW_IOVA));
+}
+
+/*
+ * Memory decode on again: nothing landed on page @page while revoked, and
+ * unmap + MAP_FILE of the buffer works and edu's DMA lands again.
+ */
+static void rev_check_restored(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(revoke) *self, unsigned int page)
+{
+	ASSERT_EQ(0, cfg_command(&self->shm, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 0, page));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 1, REV_PG_BEFORE));
+	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_BAR_IOVA,
+				REV_PAGES * PG));
+	ASSERT_EQ(0, rev_map(self, REV_BAR_IOVA));
+	ASSERT_EQ(0, rev_edu_write(self, 3, REV_PG_RESTORED));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 3, REV_PG_RESTORED));
+}
+
+TEST_F(revoke, by_decode_off)
+{
+	rev_map_and_dma(_metadata, self);
+	ASSERT_EQ(0, cfg_command(&self->shm, 0, PCI_COMMAND_MEMORY));
+	rev_check_revoked(_metadata, self, 1);
+	rev_check_restored(_metadata, self, 1);
+}
+
+TEST_F(revoke, by_device_reset)
+{
+	rev_map_and_dma(_metadata, self);
+	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_RESET)) {
+		TH_LOG("VFIO_DEVICE_RESET: %s", strerror(errno));
+	}
+	rev_check_revoked(_metadata, self, 2);
+	rev_check_restored(_metadata, self, 2);
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET in its cdev form (6.12): a zero-length group
+ * array, ownership proven by every device of the reset's dev_set being
+ * bound to the calling device's iommufd. ivshmem is alone behind its root
+ * port, so the set is ivshmem.
+ */
+TEST_F(revoke, by_hot_reset)
+{
+	struct vfio_pci_hot_reset hr = { .argsz = sizeof(hr), .count = 0 };
+	struct vfio_pci_hot_reset_info info = { .argsz = sizeof(info) };
+
+	/*
+	 * The info ioctl, given no room, says how many devices the reset
+	 * takes with it (ENOSPC and the count): ivshmem alone.
+	 */
+	ASSERT_EQ(-1, ioctl(self->shm.fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+			    &info));
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_EQ(1U, info.count);
+	rev_map_and_dma(_metadata, self);
+	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_PCI_HOT_RESET, &hr)) {
+		TH_LOG("VFIO_DEVICE_PCI_HOT_RESET: %s", strerror(errno));
+	}
+	rev_check_revoked(_metadata, self, 3);
+	rev_check_restored(_metadata, self, 3);
+}
+
+/*
+ * Closing the device revokes for good: the mapping is gone, and the buffer
+ * stays revoked when the device is opened again with memory decode on.
+ * The BAR is read back through the second open.
+ */
+TEST_F(revoke, by_device_close_for_good)
+{
+	rev_map_and_dma(_metadata, self);
+	/* the BAR mmap holds the device file open: drop it first */
+	ASSERT_EQ(0, munmap((void *)self->bar, REV_PAGES * PG));
+	self->bar = NULL;
+	close(self->shm.fd);
+	self->shm.fd = -1;
+	rev_check_revoked(_metadata, self, 4);
+
+	ASSERT_EQ(0, vdev_open(&self->shm, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
+	ASSERT_EQ(0, vdev_bind(&self->shm, self->iommufd));
+	ASSERT_EQ(0, cfg_command(&self->shm, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, rev_mmap_bar(&self->shm, self->bar2_off, &self->bar));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 1, REV_PG_BEFORE));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 0, 4));
+	ASSERT_EQ(-ENODEV, rev_map(self, REV_NEW_IOVA));
+	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_BAR_IOVA,
+				REV_PAGES * PG));
+	ASSERT_EQ(-ENODEV, rev_map(self, REV_BAR_IOVA));
+}
+
+/*
+ * A buffer made while memory decode is off starts revoked; decode on lifts
+ * it, and a decode off afterwards takes the mapping away again.
+ */
+TEST_F(revoke, made_with_decode_off_starts_revoked)
+{
+	ASSERT_EQ(0, cfg_command(&self->shm, 0, PCI_COMMAND_MEMORY));
+	self->dmabuf = vdev_export_bar(&self->shm, VFIO_PCI_BAR2_REGION_INDEX,
+				       0, REV_PAGES * PG);
+	ASSERT_LE(0, self->dmabuf);
+	ASSERT_EQ(-ENODEV, rev_map(self, REV_BAR_IOVA));
+	ASSERT_EQ(0, cfg_command(&self->shm, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, rev_map(self, REV_BAR_IOVA));
+	ASSERT_EQ(0, rev_edu_write(self, 1, REV_PG_BEFORE));
+	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 1, REV_PG_BEFORE));
+	ASSERT_EQ(0, cfg_command(&self->shm, 0, PCI_COMMAND_MEMORY));
+	rev_check_revoked(_metadata, self, 5);
+	rev_check_restored(_metadata, self, 5);
 }
 
 TEST_HARNESS_MAIN
