@@ -3,7 +3,9 @@
 # patched tree (from a guest kernel build dir given as $1): the tree's own
 # selftests (iommu, dmabuf-heaps, drivers/dma-buf) with their own Makefiles,
 # and the project's programs in tests/guest and demo with -Wall -Wextra
-# -Werror.
+# -Werror. Also the modules of tests/guest/module_ns.c (tests/guest/module),
+# built against the kernel of that build dir, so that their vermagic matches
+# it, and renamed copies of them (scripts/ko-rename.py).
 # Extra programs to build: further arguments (paths to .c files).
 # Output: build/guest/progs.
 set -euo pipefail
@@ -35,3 +37,37 @@ for c in "$TOP"/tests/guest/*.c "$TOP"/demo/*.c "$@"; do
 	log "guest programs: $(basename "$c")"
 	gcc "${cflags[@]}" -o "$out/$(basename "$c" .c)" "$c"
 done
+
+# The modules of module_ns.c: dma-buf-mapping-test, a name the PAL importer
+# symbols are exported to, as is and importing their module namespace, and
+# each renamed to a name of the same length that is not in the list.
+# External modules need the kernel's Module.symvers, which only the modules
+# step writes (bzImage alone does not).
+log "guest programs: modules of module_ns.c against $obj"
+make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" -s modules >/dev/null
+grep -q '	dma_buf_pal_map_phys	' "$obj/Module.symvers" ||
+	die "dma_buf_pal_map_phys is not in $obj/Module.symvers"
+release=$(cat "$obj/include/config/kernel.release")
+mwork=$obj/module-ns
+rm -rf "$mwork" "$out"/*.ko
+for v in plain import; do
+	mkdir -p "$mwork/$v"
+	cp "$TOP"/tests/guest/module/* "$mwork/$v/"
+	kcflags=
+	[ "$v" = import ] && kcflags=-DPAL_IMPORT_NS
+	make -C "$TREE" O="$obj" ARCH=x86_64 M="$mwork/$v" KCFLAGS="$kcflags" \
+		modules >"$mwork/$v.log" 2>&1 || {
+		cat "$mwork/$v.log" >&2
+		die "building the $v module of module_ns.c failed"
+	}
+	ko=$mwork/$v/dma-buf-mapping-test.ko
+	objcopy --dump-section .modinfo="$mwork/$v.modinfo" "$ko" "$mwork/$v.tmp"
+	vermagic=$(tr '\0' '\n' <"$mwork/$v.modinfo" | sed -n 's/^vermagic=//p')
+	[ "${vermagic%% *}" = "$release" ] ||
+		die "$ko: vermagic '$vermagic' is not of kernel $release"
+done
+cp "$mwork/plain/dma-buf-mapping-test.ko" "$out/module_ns_allowed.ko"
+python3 "$TOP/scripts/ko-rename.py" "$mwork/plain/dma-buf-mapping-test.ko" \
+	"$out/module_ns_outsider.ko" dma_buf_mapping_test dma_buf_mapping_tesu
+python3 "$TOP/scripts/ko-rename.py" "$mwork/import/dma-buf-mapping-test.ko" \
+	"$out/module_ns_outsider_import.ko" dma_buf_mapping_test dma_buf_mapping_tesv

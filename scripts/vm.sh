@@ -52,6 +52,9 @@ boot() {
 		for p in "$progs"/*; do
 			[ -f "$p" ] && [ -x "$p" ] && echo "file /tests/$(basename "$p") $p 755 0 0"
 		done
+		for p in "$progs"/*.ko; do
+			[ -f "$p" ] && echo "file /tests/$(basename "$p") $p 644 0 0"
+		done
 	} >"$cpiolist"
 	[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
 	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
