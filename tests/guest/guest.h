@@ -330,7 +330,7 @@ static inline int vdev_export_bar(struct vdev *v, __u32 bar, __u64 offset,
 /*
  * Count the kernel log lines that report a DMAR fault at @iova (the Intel
  * IOMMU driver logs "... fault addr 0x<iova> [fault reason ...]"). -1 when
- * the log cannot be read. The driver rate-limits these lines (about five
+ * the log cannot be read. The driver rate-limits these lines (a few
  * faults per five seconds), so a missing line proves nothing: count the
  * fault interrupts with dmar_fault_irqs() instead.
  */

@@ -620,6 +620,33 @@ TEST_F(revoke, by_hot_reset)
 }
 
 /*
+ * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY lets the device runtime-suspend:
+ * revoked until LOW_POWER_EXIT.
+ */
+TEST_F(revoke, by_low_power_entry)
+{
+	struct vfio_device_feature feat = {
+		.argsz = sizeof(feat),
+		.flags = VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+	};
+
+	rev_map_and_dma(_metadata, self);
+	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_FEATURE, &feat)) {
+		TH_LOG("LOW_POWER_ENTRY: %s", strerror(errno));
+	}
+	rev_check_revoked(_metadata, self, 6);
+	feat.flags = VFIO_DEVICE_FEATURE_SET |
+		     VFIO_DEVICE_FEATURE_LOW_POWER_EXIT;
+	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_FEATURE, &feat));
+	/* the exit itself lifts the revoke, before any config write */
+	ASSERT_EQ(0, rev_map(self, REV_NEW_IOVA));
+	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_NEW_IOVA,
+				REV_PAGES * PG));
+	rev_check_restored(_metadata, self, 6);
+}
+
+/*
  * Closing the device revokes for good: the mapping is gone, and the buffer
  * stays revoked when the device is opened again with memory decode on.
  * The BAR is read back through the second open.
