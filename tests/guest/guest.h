@@ -267,6 +267,50 @@ static inline int edu_dma(struct vdev *edu, __u64 bar0, __u64 iova,
 	return -1;
 }
 
+/*
+ * The byte patterns the DMA tests write: byte @i of pattern @seed, which
+ * differs from one seed to the next and from zero. Seed 0 stands for zero
+ * bytes. demo.sh computes the same on the host.
+ */
+static inline unsigned char dma_pattern(unsigned int seed, unsigned int i)
+{
+	if (!seed)
+		return 0;
+	return (unsigned char)((i * 131 + seed * 17 + (i >> 8)) ^ seed);
+}
+
+/*
+ * edu writes @len bytes of pattern @seed to @iova: the pattern goes from
+ * @ram (mapped at @ram_iova) into edu's buffer, then from there to @iova.
+ */
+static inline int edu_write_pattern(struct vdev *edu, __u64 bar0,
+				    unsigned char *ram, __u64 ram_iova,
+				    unsigned int seed, __u64 iova, __u64 len)
+{
+	__u64 i;
+
+	for (i = 0; i < len; i++)
+		ram[i] = dma_pattern(seed, i);
+	if (edu_dma(edu, bar0, ram_iova, len, 0))
+		return -1;
+	return edu_dma(edu, bar0, iova, len, 1);
+}
+
+/*
+ * The index of the first of the @len bytes at @p that is not pattern
+ * @seed, or -1 when all are.
+ */
+static inline long pattern_mismatch(const volatile unsigned char *p,
+				    unsigned int seed, __u64 len)
+{
+	__u64 i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != dma_pattern(seed, i))
+			return i;
+	return -1;
+}
+
 static inline int ioas_unmap(int iommufd, __u32 ioas_id, __u64 iova, __u64 len)
 {
 	struct iommu_ioas_unmap um = {

@@ -405,11 +405,6 @@ TEST_F(dmabuf, non_dynamic_importer_refused)
 #define REV_PG_RESTORED	7		/* written after the revoke is lifted */
 /* pages 1-6: one per test, aimed at while revoked, must stay zero */
 
-static unsigned char rev_pattern(unsigned int seed, unsigned int i)
-{
-	return (unsigned char)((i * 131 + seed * 17 + (i >> 8)) ^ seed);
-}
-
 FIXTURE(revoke) {
 	struct vdev edu, shm;
 	int iommufd;
@@ -489,29 +484,19 @@ FIXTURE_TEARDOWN(revoke)
 static int rev_edu_write(FIXTURE_DATA(revoke) *self, unsigned int seed,
 			 unsigned int page)
 {
-	unsigned int i;
-
-	for (i = 0; i < REV_LEN; i++)
-		self->ram[i] = rev_pattern(seed, i);
-	if (edu_dma(&self->edu, self->edu_bar0, REV_RAM_IOVA, REV_LEN, 0))
-		return -1;
-	return edu_dma(&self->edu, self->edu_bar0, REV_BAR_IOVA + page * PG,
-		       REV_LEN, 1);
+	return edu_write_pattern(&self->edu, self->edu_bar0, self->ram,
+				 REV_RAM_IOVA, seed, REV_BAR_IOVA + page * PG,
+				 REV_LEN);
 }
 
 /*
  * Whether page @page of @bar holds pattern @seed (seed 0: zero bytes).
  * Returns the index of the first wrong byte, or -1 when all are right.
  */
-static int rev_bar_mismatch(volatile unsigned char *bar, unsigned int seed,
-			    unsigned int page)
+static long rev_bar_mismatch(volatile unsigned char *bar, unsigned int seed,
+			     unsigned int page)
 {
-	unsigned int i;
-
-	for (i = 0; i < REV_LEN; i++)
-		if (bar[page * PG + i] != (seed ? rev_pattern(seed, i) : 0))
-			return i;
-	return -1;
+	return pattern_mismatch(bar + page * PG, seed, REV_LEN);
 }
 
 /* MAP_FILE of the whole buffer at @iova: 0 or -errno. */
