@@ -103,7 +103,12 @@ i=0
 for p in "${patches[@]}"; do
 	i=$((i + 1))
 	name=$(basename "$p" .patch)
-	subject=$(sed -n 's/^Subject: \(\[PATCH[^]]*\] \)\{0,1\}//p' "$p" | head -n 1)
+	# The subject, with format-patch's folding of long ones undone.
+	subject=$(awk '/^Subject: / {
+		s = $0; sub(/^Subject: (\[PATCH[^]]*\] )?/, "", s)
+		while ((getline l) > 0 && l ~ /^[ \t]/) { sub(/^[ \t]+/, " ", l); s = s l }
+		print s; exit
+	}' "$p")
 	if [ "$failed_apply" -eq 1 ]; then
 		record FAIL "$name: apply (an earlier patch did not apply)"
 		continue
