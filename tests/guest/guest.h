@@ -371,6 +371,30 @@ static inline int vdev_export_bar(struct vdev *v, __u32 bar, __u64 offset,
 	return ioctl(v->fd, VFIO_DEVICE_FEATURE, &req);
 }
 
+/* How often @needle occurs in the kernel log; -1 if it cannot be read. */
+static inline int klog_count(const char *needle)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	int len, count = 0;
+	char *buf, *p;
+
+	if (size <= 0)
+		return -1;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -1;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (len < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, needle)); p++)
+		count++;
+	free(buf);
+	return count;
+}
+
 /*
  * Count the kernel log lines that report a DMAR fault at @iova (the Intel
  * IOMMU driver logs "... fault addr 0x<iova> [fault reason ...]"). -1 when
@@ -380,20 +404,11 @@ static inline int vdev_export_bar(struct vdev *v, __u32 bar, __u64 offset,
  */
 static inline int dmar_faults_at(__u64 iova)
 {
-	static char buf[1 << 20];
 	char needle[64];
-	int len, count = 0;
-	char *p;
 
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, sizeof(buf) - 1);
-	if (len < 0)
-		return -1;
-	buf[len] = 0;
 	snprintf(needle, sizeof(needle), "fault addr 0x%llx ",
 		 (unsigned long long)iova);
-	for (p = buf; (p = strstr(p, needle)); p++)
-		count++;
-	return count;
+	return klog_count(needle);
 }
 
 /*
