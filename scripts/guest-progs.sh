@@ -5,7 +5,8 @@
 # and the project's programs in tests/guest and demo with -Wall -Wextra
 # -Werror. Also the modules of tests/guest/module_ns.c (tests/guest/module),
 # built against the kernel of that build dir, so that their vermagic matches
-# it, and renamed copies of them (scripts/ko-rename.py).
+# it, and renamed copies of them (scripts/ko-rename.py); and the variant
+# driver of tests/guest/vfio_variant.c (tests/guest/variant).
 # Extra programs to build: further arguments (paths to .c files).
 # Output: build/guest/progs.
 set -euo pipefail
@@ -71,3 +72,16 @@ python3 "$TOP/scripts/ko-rename.py" "$mwork/plain/dma-buf-mapping-test.ko" \
 	"$out/module_ns_outsider.ko" dma_buf_mapping_test dma_buf_mapping_tesu
 python3 "$TOP/scripts/ko-rename.py" "$mwork/import/dma-buf-mapping-test.ko" \
 	"$out/module_ns_outsider_import.ko" dma_buf_mapping_test dma_buf_mapping_tesv
+
+# The variant driver of vfio_variant.c: a vfio-pci-core user that does not
+# opt in to dma-buf export.
+log "guest programs: module of vfio_variant.c against $obj"
+vwork=$obj/vfio-variant
+rm -rf "$vwork"
+mkdir -p "$vwork"
+cp "$TOP"/tests/guest/variant/* "$vwork/"
+make -C "$TREE" O="$obj" ARCH=x86_64 M="$vwork" modules >"$vwork.log" 2>&1 || {
+	cat "$vwork.log" >&2
+	die "building the module of vfio_variant.c failed"
+}
+cp "$vwork/vfio-pci-noexport-test.ko" "$out/vfio_variant.ko"

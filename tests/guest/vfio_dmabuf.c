@@ -8,8 +8,11 @@
  * PROBE is checked, buffers of one and of several ranges are made, and a
  * buffer can be made while memory decode is off. The revoke tests observe
  * each event through a dynamic importer reachable from userspace, iommufd's
- * IOMMU_IOAS_MAP_FILE, with edu's DMA through the IOMMU (fixture revoke).
+ * IOMMU_IOAS_MAP_FILE, with edu's DMA through the IOMMU (fixture revoke);
+ * after a reset or the end of low power, the buffer must be usable again
+ * without any config space write, as a VMM re-maps.
  */
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -245,6 +248,86 @@ TEST_F(dmabuf, range_overflow_is_eoverflow)
 	struct vfio_region_dma_range r = { ~0ULL - PG + 1, 2 * PG };
 
 	ASSERT_EQ(-EOVERFLOW, dma_buf_get(self->dev.fd, 2, 1, &r));
+}
+
+/*
+ * Ranges whose ends do not overflow but whose lengths add up past 2^64:
+ * EINVAL, as on mainline (only the end of one range is EOVERFLOW).
+ */
+TEST_F(dmabuf, total_length_overflow_is_einval)
+{
+	struct vfio_region_dma_range r[2] = {
+		{ 0, 1ULL << 63 },
+		{ PG, 1ULL << 63 },
+	};
+
+	ASSERT_EQ(-EINVAL, dma_buf_get(self->dev.fd, 2, 2, r));
+}
+
+/* The physical range of BAR @bar of PCI device @bdf, from sysfs. */
+static int bar_phys(const char *bdf, unsigned int bar,
+		    unsigned long long *start, unsigned long long *end)
+{
+	char path[256], line[256];
+	unsigned int i = 0;
+	int ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (i++ == bar) {
+			if (sscanf(line, "%llx %llx", start, end) == 2)
+				ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * Whether /proc/iomem shows [@start, @end] requested by vfio-pci (under
+ * the name "vfio", from a read, write or dma-buf export of the BAR, or
+ * "vfio-pci", from an mmap of it). 1 yes, 0 no, -1 unreadable.
+ */
+static int iomem_vfio_claims(unsigned long long start, unsigned long long end)
+{
+	unsigned long long s, e;
+	char line[256], name[64];
+	int found = 0;
+	FILE *f;
+
+	f = fopen("/proc/iomem", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %llx-%llx : %63[^\n]", &s, &e, name) == 3 &&
+		    s == start && e == end && !strncmp(name, "vfio", 4))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Exporting a BAR requests its region for vfio-pci, as an mmap or a read
+ * of it does: while a buffer may be handed to importers, no other driver
+ * can claim that memory. Nothing touched BAR2 through this open before.
+ */
+TEST_F(dmabuf, export_requests_the_bar_region)
+{
+	struct vfio_region_dma_range r = { 0, PG };
+	unsigned long long start, end;
+	int fd;
+
+	ASSERT_EQ(0, bar_phys(self->dev.bdf, 2, &start, &end));
+	TH_LOG("BAR2 at [0x%llx, 0x%llx]", start, end);
+	ASSERT_EQ(0, iomem_vfio_claims(start, end));
+	fd = dma_buf_get(self->dev.fd, 2, 1, &r);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, iomem_vfio_claims(start, end));
+	close(fd);
 }
 
 TEST_F(dmabuf, bad_ranges_pointer_is_efault)
@@ -521,12 +604,12 @@ static void rev_map_and_dma(struct __test_metadata *_metadata,
 }
 
 /*
- * After a revoke: edu's DMA to page @page of the old mapping is stopped by
- * the IOMMU (a DMAR fault at that IOVA), and a new MAP_FILE gets ENODEV.
- * Whether nothing landed is checked by the caller, once the BAR can be read.
+ * The revoke took the old mapping away: edu's DMA to page @page of it is
+ * stopped by the IOMMU (a DMAR fault at that IOVA). Whether nothing landed
+ * is checked by the caller, once the BAR can be read.
  */
-static void rev_check_revoked(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(revoke) *self, unsigned int page)
+static void rev_check_unmapped(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(revoke) *self, unsigned int page)
 {
 	__u64 iova = REV_BAR_IOVA + page * PG;
 	long before, after;
@@ -539,17 +622,27 @@ static void rev_check_revoked(struct __test_metadata *_metadata,
 	TH_LOG("IOMMU fault interrupts: %ld before, %ld after; log lines for 0x%llx: %d",
 	       before, after, (unsigned long long)iova, dmar_faults_at(iova));
 	ASSERT_LT(before, after);
+}
+
+/*
+ * While revoked: the old mapping is gone (rev_check_unmapped()), and a new
+ * MAP_FILE gets ENODEV.
+ */
+static void rev_check_revoked(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(revoke) *self, unsigned int page)
+{
+	rev_check_unmapped(_metadata, self, page);
 	ASSERT_EQ(-ENODEV, rev_map(self, REV_NEW_IOVA));
 }
 
 /*
- * Memory decode on again: nothing landed on page @page while revoked, and
- * unmap + MAP_FILE of the buffer works and edu's DMA lands again.
+ * The revoke is lifted, and nothing in this function writes config space:
+ * nothing landed on page @page while revoked, and unmap + MAP_FILE of the
+ * buffer works and edu's DMA lands again.
  */
-static void rev_check_restored(struct __test_metadata *_metadata,
-			       FIXTURE_DATA(revoke) *self, unsigned int page)
+static void rev_remap_and_dma(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(revoke) *self, unsigned int page)
 {
-	ASSERT_EQ(0, cfg_command(&self->shm, PCI_COMMAND_MEMORY, 0));
 	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 0, page));
 	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 1, REV_PG_BEFORE));
 	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_BAR_IOVA,
@@ -557,6 +650,31 @@ static void rev_check_restored(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, rev_map(self, REV_BAR_IOVA));
 	ASSERT_EQ(0, rev_edu_write(self, 3, REV_PG_RESTORED));
 	ASSERT_EQ(-1, rev_bar_mismatch(self->bar, 3, REV_PG_RESTORED));
+}
+
+/* Memory decode on again lifts the revoke (rev_remap_and_dma()). */
+static void rev_check_restored(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(revoke) *self, unsigned int page)
+{
+	ASSERT_EQ(0, cfg_command(&self->shm, PCI_COMMAND_MEMORY, 0));
+	rev_remap_and_dma(_metadata, self, page);
+}
+
+/*
+ * After a reset, memory decode still being on in the command register as
+ * the user sees it: the reset revoked the buffer, so the old mapping is
+ * gone, and lifted the revoke when it ended, so that without any config
+ * space write a new MAP_FILE works, and unmap + MAP_FILE makes edu's DMA
+ * land again, as a VMM re-maps after a reset.
+ */
+static void rev_check_reset(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(revoke) *self, unsigned int page)
+{
+	rev_check_unmapped(_metadata, self, page);
+	ASSERT_EQ(0, rev_map(self, REV_NEW_IOVA));
+	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_NEW_IOVA,
+				REV_PAGES * PG));
+	rev_remap_and_dma(_metadata, self, page);
 }
 
 TEST_F(revoke, by_decode_off)
@@ -573,8 +691,7 @@ TEST_F(revoke, by_device_reset)
 	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_RESET)) {
 		TH_LOG("VFIO_DEVICE_RESET: %s", strerror(errno));
 	}
-	rev_check_revoked(_metadata, self, 2);
-	rev_check_restored(_metadata, self, 2);
+	rev_check_reset(_metadata, self, 2);
 }
 
 /*
@@ -600,8 +717,7 @@ TEST_F(revoke, by_hot_reset)
 	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_PCI_HOT_RESET, &hr)) {
 		TH_LOG("VFIO_DEVICE_PCI_HOT_RESET: %s", strerror(errno));
 	}
-	rev_check_revoked(_metadata, self, 3);
-	rev_check_restored(_metadata, self, 3);
+	rev_check_reset(_metadata, self, 3);
 }
 
 /*
@@ -624,11 +740,62 @@ TEST_F(revoke, by_low_power_entry)
 	feat.flags = VFIO_DEVICE_FEATURE_SET |
 		     VFIO_DEVICE_FEATURE_LOW_POWER_EXIT;
 	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_FEATURE, &feat));
-	/* the exit itself lifts the revoke, before any config write */
+	/* the exit itself lifts the revoke: no config space write */
 	ASSERT_EQ(0, rev_map(self, REV_NEW_IOVA));
 	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_NEW_IOVA,
 				REV_PAGES * PG));
-	rev_check_restored(_metadata, self, 6);
+	rev_remap_and_dma(_metadata, self, 6);
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: the device
+ * runtime-suspends, revoked. Any ioctl resumes it (the vfio core takes a
+ * runtime PM reference around each), which signals the eventfd, ends the
+ * low power state and lifts the revoke: no config space write and no
+ * LOW_POWER_EXIT.
+ */
+TEST_F(revoke, by_low_power_wakeup)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_low_power_entry_with_wakeup entry;
+	} feat = {
+		.hdr = {
+			.argsz = sizeof(feat),
+			.flags = VFIO_DEVICE_FEATURE_SET |
+				 VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP,
+		},
+	};
+	struct vfio_device_feature leave = {
+		.argsz = sizeof(leave),
+		.flags = VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
+	};
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	__u64 wakeups = 0;
+	int efd;
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	feat.entry.wakeup_eventfd = efd;
+	rev_map_and_dma(_metadata, self);
+	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_FEATURE, &feat)) {
+		TH_LOG("LOW_POWER_ENTRY_WITH_WAKEUP: %s", strerror(errno));
+	}
+	rev_check_revoked(_metadata, self, 6);
+	ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_GET_INFO, &info));
+	if (read(efd, &wakeups, sizeof(wakeups)) != sizeof(wakeups)) {
+		/* never suspended, so never resumed: nothing to see here */
+		ASSERT_EQ(0, ioctl(self->shm.fd, VFIO_DEVICE_FEATURE, &leave));
+		close(efd);
+		SKIP(return, "the device did not runtime-suspend");
+	}
+	close(efd);
+	ASSERT_EQ(1ULL, wakeups);
+	ASSERT_EQ(0, rev_map(self, REV_NEW_IOVA));
+	ASSERT_EQ(0, ioas_unmap(self->iommufd, self->ioas, REV_NEW_IOVA,
+				REV_PAGES * PG));
+	rev_remap_and_dma(_metadata, self, 6);
 }
 
 /*

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF is an opt-in of the driver: only a driver
+ * that sets vfio_pci_core_device.dma_buf_ops exports dma-bufs, as vfio-pci
+ * does. A variant driver that does not (it may hide part of a BAR, like
+ * hisi_acc, or present other memory as a BAR, like nvgrace-gpu) answers
+ * EOPNOTSUPP, PROBE included, before looking at the request.
+ *
+ * scripts/guest-progs.sh builds tests/guest/variant against the booted
+ * kernel and puts it into /tests as vfio_variant.ko: a driver made of
+ * vfio-pci-core's functions, as vfio-pci is, without dma_buf_ops, that
+ * binds only through driver_override. ivshmem is bound to it, then back
+ * to vfio-pci, where export must work.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "guest.h"
+/* The harness has unused parameters, which -Wextra -Werror refuses. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+
+#define PG		4096ULL
+#define VARIANT_KO	"/tests/vfio_variant.ko"
+#define VARIANT		"vfio-pci-noexport-test"
+
+/* Load the variant driver; it may be loaded already. 0 or -errno. */
+static int load_variant(void)
+{
+	int fd, ret;
+
+	fd = open(VARIANT_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Bind PCI device @bdf to @driver through driver_override, as tests/guest/init
+ * does. 0 when @driver is the device's driver afterwards.
+ */
+static int rebind(const char *bdf, const char *driver)
+{
+	char path[256], link[256];
+	const char *name;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+		 bdf);
+	if (!access(path, F_OK) && sysfs_write(path, bdf))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	if (sysfs_write(path, driver))
+		return -1;
+	if (sysfs_write("/sys/bus/pci/drivers_probe", bdf))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = 0;
+	name = strrchr(link, '/');
+	return strcmp(name ? name + 1 : link, driver) ? -1 : 0;
+}
+
+/* A dma-buf PROBE (of GET) on @fd: 0 or -errno. */
+static int dma_buf_probe(int fd)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_feature_dma_buf db;
+	} req = {
+		.hdr = {
+			.argsz = sizeof(req),
+			.flags = VFIO_DEVICE_FEATURE_PROBE |
+				 VFIO_DEVICE_FEATURE_GET |
+				 VFIO_DEVICE_FEATURE_DMA_BUF,
+		},
+	};
+
+	return ioctl(fd, VFIO_DEVICE_FEATURE, &req) ? -errno : 0;
+}
+
+/* Export [0, len) of BAR2 of @v: the fd, or -errno. */
+static int export_bar2(struct vdev *v, __u64 len)
+{
+	int fd = vdev_export_bar(v, VFIO_PCI_BAR2_REGION_INDEX, 0, len);
+
+	return fd < 0 ? -errno : fd;
+}
+
+FIXTURE(variant) {
+	char bdf[32];
+	struct vdev dev;
+	int iommufd;
+};
+
+/* ivshmem on the variant driver, opened through its cdev and iommufd. */
+FIXTURE_SETUP(variant)
+{
+	self->dev.fd = -1;
+	self->iommufd = -1;
+	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->bdf,
+			      sizeof(self->bdf)));
+	ASSERT_EQ(0, load_variant());
+	ASSERT_EQ(0, rebind(self->bdf, VARIANT)) {
+		TH_LOG("binding %s to %s failed", self->bdf, VARIANT);
+	}
+	ASSERT_EQ(0, vdev_open(&self->dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
+	self->iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, self->iommufd);
+	ASSERT_EQ(0, vdev_bind(&self->dev, self->iommufd));
+}
+
+/* Back to vfio-pci, for the tests after this program. */
+FIXTURE_TEARDOWN(variant)
+{
+	if (self->dev.fd >= 0)
+		close(self->dev.fd);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->bdf[0] && rebind(self->bdf, "vfio-pci"))
+		TH_LOG("binding %s back to vfio-pci failed", self->bdf);
+}
+
+/* The variant driver is a working vfio-pci-core device otherwise. */
+TEST_F(variant, is_a_vfio_pci_core_device)
+{
+	struct vfio_device_feature lp = {
+		.argsz = sizeof(lp),
+		.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+	};
+	struct vfio_region_info reg;
+
+	ASSERT_EQ(0, region_info(&self->dev, VFIO_PCI_BAR2_REGION_INDEX, &reg));
+	ASSERT_LE(4 * PG, reg.size);
+	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_FEATURE, &lp));
+	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
+}
+
+TEST_F(variant, probe_is_eopnotsupp)
+{
+	ASSERT_EQ(-EOPNOTSUPP, dma_buf_probe(self->dev.fd));
+}
+
+TEST_F(variant, get_is_eopnotsupp)
+{
+	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->dev, PG));
+	/* checked before anything else: a bad request gets the same */
+	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->dev, 0));
+}
+
+/* ivshmem back on vfio-pci (the teardown above did it): export works. */
+TEST(vfio_pci_exports_again)
+{
+	struct vdev dev;
+	struct stat st;
+	int iommufd, fd;
+
+	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, dev.bdf,
+			      sizeof(dev.bdf)));
+	ASSERT_EQ(0, rebind(dev.bdf, "vfio-pci"));
+	ASSERT_EQ(0, vdev_open(&dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
+	iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, iommufd);
+	ASSERT_EQ(0, vdev_bind(&dev, iommufd));
+	ASSERT_EQ(0, dma_buf_probe(dev.fd));
+	fd = export_bar2(&dev, 2 * PG);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fstat(fd, &st));
+	ASSERT_EQ((off_t)(2 * PG), st.st_size);
+	close(fd);
+	close(dev.fd);
+	close(iommufd);
+}
+
+TEST_HARNESS_MAIN
