@@ -181,6 +181,11 @@ for p in "${patches[@]}"; do
 		tail -n 20 "$logs/$name.kunit.log" >&2
 		record FAIL "$name: kunit ($(grep -c '^FAIL' "$logs/$name.kunit.tsv" || true) cases failed)"
 	fi
+	# What kunit.sh left out because the tree does not have it yet.
+	if [ "${KUNIT_EACH:-1}" != 0 ]; then
+		grep -a '^SKIP.*not in the tree\|^SKIP.*none in the tree' "$logs/$name.kunit.tsv" |
+			while IFS=$'\t' read -r _ what; do record SKIP "$name: kunit: $what"; done || true
+	fi
 done
 
 missing=$(missing_options)
