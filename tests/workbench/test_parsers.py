@@ -14,6 +14,7 @@ import tempfile
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUEST = os.path.join(TOP, "scripts", "guest_results.py")
 KUNIT = os.path.join(TOP, "scripts", "kunit_results.py")
+CHECKPATCH = os.path.join(TOP, "scripts", "checkpatch_exceptions.py")
 LIST = "prog pass 10 on prog\nbad fail:1 10 on bad\n"
 SELFTESTS_H = "selftest(sanitycheck, __sanitycheck__) /* keep first */\n" \
     "selftest(dma_fence, dma_fence)\nselftest(dma_resv, dma_resv)\n"
@@ -39,6 +40,15 @@ ok 3 a.third
 @@@ END bad 1
 @@@ DONE
 """
+EXCEPTIONS = ("# comment\n"
+              "dma-buf: Add a file\tWARNING:FILE_PATH_CHANGES\tadded, moved or deleted file(s), "
+              "does MAINTAINERS need updating?\tthe directory is covered\n")
+FINDING = ("WARNING:FILE_PATH_CHANGES: added, moved or deleted file(s), does MAINTAINERS need updating?\n"
+           "#56: \nnew file mode 100644\n\n")
+OTHER = "CHECK:LINE_SPACING: Please use a blank line after function/struct/union/enum declarations\n" \
+    "#70: FILE: drivers/dma-buf/x.c:12:\n+}\n\n"
+
+
 def run(tool, *args):
     p = subprocess.run([sys.executable, tool, *args], capture_output=True, text=True)
     return p.returncode, p.stdout.splitlines()
@@ -79,6 +89,12 @@ def suite_json(*suites):
     return {"name": "KUnit Test Group", "test_cases": [], "sub_groups": [
         {"name": s, "test_cases": [{"name": "a", "status": "PASS"}], "sub_groups": []}
         for s in suites]}
+
+
+def checkpatch(log, subject="dma-buf: Add a file"):
+    with tempfile.TemporaryDirectory() as d:
+        e, l = files(d, exc=EXCEPTIONS, log=log)
+        return run(CHECKPATCH, e, subject, l)
 
 
 def fails_with(out, *words):
@@ -210,9 +226,23 @@ def kunit_checks():
         yield "kunit: a suite not in the tree is a failure outside make check", rc == 1
 
 
+def checkpatch_checks():
+    rc, out = checkpatch(FINDING)
+    yield "checkpatch: the listed finding of a listed patch passes", rc == 0
+    rc, out = checkpatch(FINDING + OTHER)
+    yield "checkpatch: another finding in a listed patch fails", rc == 1 and any(
+        l.startswith("not excepted: CHECK:LINE_SPACING") for l in out)
+    rc, out = checkpatch(FINDING.replace("need updating", "need an update"))
+    yield "checkpatch: the listed type with another message fails", rc == 1
+    rc, out = checkpatch(FINDING, "dma-buf: Another patch")
+    yield "checkpatch: the listed finding in another patch fails", rc == 1
+    rc, out = checkpatch("Traceback (most recent call last):\n")
+    yield "checkpatch: a failure without a finding fails", rc == 1
+
+
 def main():
     bad = 0
-    for group in (guest_checks, kunit_checks):
+    for group in (guest_checks, kunit_checks, checkpatch_checks):
         try:
             for name, ok in group():
                 print(f"{'PASS' if ok else 'FAIL'}\tworkbench.{name}")
