@@ -15,6 +15,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 GUEST = os.path.join(TOP, "scripts", "guest_results.py")
 KUNIT = os.path.join(TOP, "scripts", "kunit_results.py")
 CHECKPATCH = os.path.join(TOP, "scripts", "checkpatch_exceptions.py")
+TOTALS = os.path.join(TOP, "scripts", "totals.py")
 LIST = "prog pass 10 on prog\nbad fail:1 10 on bad\n"
 SELFTESTS_H = "selftest(sanitycheck, __sanitycheck__) /* keep first */\n" \
     "selftest(dma_fence, dma_fence)\nselftest(dma_resv, dma_resv)\n"
@@ -240,9 +241,34 @@ def checkpatch_checks():
     yield "checkpatch: a failure without a finding fails", rc == 1
 
 
+def totals_checks():
+    with tempfile.TemporaryDirectory() as top:
+        cases = "".join(f"{s}\t{st}\t{n}\n" for s, st, n in (
+            ("workbench", "PASS", "workbench.x"),
+            ("kunit", "PASS", "uml.dma-buf-mapping-a.t"),
+            ("kunit", "PASS", "uml.drm_exec.t"),
+            ("kunit-x86_64", "PASS", "x86_64.dma-buf-mapping-a.t"),
+            ("check", "PASS", "0001-x: apply"),
+            ("vm-test", "PASS", "guest-normal-iommu-on.edu-dma (exit 0)"),
+            ("vm-test", "PASS", "guest-normal-iommu-off.iommufd.fix.var.t"),
+            ("vm-test", "PASS", "guest-normal-iommu-off.iommufd.old.t"),
+            ("vm-test", "PASS", "guest-normal-iommu-on.dmabuf-selftest.sanitycheck"),
+            ("vm-test", "PASS", "guest-normal-iommu-off.dmabuf-selftest.sanitycheck"),
+            ("vm-test", "FAIL", "guest-normal-iommu-on.harness reports bad as failed"),
+            ("vm-test-debug", "PASS", "guest-debug-iommu-on.edu-dma (exit 0)")))
+        c = files(top, **{"cases": cases, "patches/0001-x.patch": "+TEST_F(fix, t)\n",
+                           "tests/guest/list": "edu-dma pass 1 on edu_dma\niommufd pass 1 off iommufd\n"
+                           "bad fail:1 1 on bad\n", "tests/guest/edu_dma.c": ""})[0]
+        rc, out = run(TOTALS, c, top)
+        want = {"series": "    4 passed,   0 failed", "base": "    3 passed,   0 failed",
+                "harness": "    1 passed,   1 failed", "repeats": "    3 passed,   0 failed"}
+        yield "totals: cases by origin, reruns counted once as repeats", rc == 0 and all(
+            any(l.startswith(f"  {o + ':':<9}{w}") for l in out) for o, w in want.items())
+
+
 def main():
     bad = 0
-    for group in (guest_checks, kunit_checks, checkpatch_checks):
+    for group in (guest_checks, kunit_checks, checkpatch_checks, totals_checks):
         try:
             for name, ok in group():
                 print(f"{'PASS' if ok else 'FAIL'}\tworkbench.{name}")
