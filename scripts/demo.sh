@@ -4,8 +4,10 @@
 # exported by vfio-pci as a dma-buf and mapped with IOMMU_IOAS_MAP_FILE,
 # then revokes and restores the buffer. After the guest is gone, check the
 # host file behind ivshmem against the program's "hostcheck:" lines.
-# Writes build/results/demo.tsv (one case for the guest program, one per
-# host check); exits non-zero on any failure.
+# Writes build/results/demo.tsv (one case for the guest program, one that
+# the guest reached its end, one that the kernel log has no oops, BUG,
+# WARNING, lockdep, KASAN, UBSAN or kmemleak report, one per host check);
+# exits non-zero on any failure.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,11 +22,15 @@ mkdir -p "$BUILD/guest"
 : >"$out"
 
 rc=0
-"$TOP/scripts/vm.sh" run "$TOP/demo/p2p_demo.c" 2>&1 | tee "$logf" || rc=1
-if [ "$rc" -eq 0 ]; then
+# vm.sh run appends the cases of the whole guest run (reached its end, clean
+# kernel log) to $out, and fails if the program or any of them failed.
+VM_RUN_RESULTS=$out VM_RUN_PREFIX=demo "$TOP/scripts/vm.sh" run "$TOP/demo/p2p_demo.c" 2>&1 |
+	tee "$logf" || rc=1
+if grep -qx '>>> vm: p2p_demo exited with status 0' "$logf"; then
 	printf 'PASS\tdemo: guest program p2p_demo\n' >>"$out"
 else
 	printf 'FAIL\tdemo: guest program p2p_demo (log: %s)\n' "$logf" >>"$out"
+	rc=1
 fi
 
 shm=$BUILD/guest/ivshmem-normal.bin

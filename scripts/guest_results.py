@@ -1,16 +1,31 @@
 #!/usr/bin/env python3
 """Judge a guest console log: one result line (STATUS<TAB>name) per case.
 
-usage: guest_results.py LOG LIST PREFIX
+usage: guest_results.py LOG LIST PREFIX [SELFTESTS_H]
+       guest_results.py --check-list LIST PREFIX
+       guest_results.py --log-only LOG PREFIX
 
-Cases:
-- every program of LIST: a kselftest (TAP) program gives one case per test
-  it reports, plus a failure if it exited non-zero without reporting one;
-  another program is one case judged by its exit status; a program expected
-  to fail (the harness checking itself) passes when it was reported failed;
-- every boot-time dma-buf selftest (CONFIG_DMABUF_SELFTESTS) subtest;
+Cases (first form):
+- every program of LIST (rows as in tests/guest/list; a malformed row is a
+  failed case): a kselftest (TAP) program gives one case per test it
+  reports, and fails when its tests do not match its plan ('1..N': every
+  number from 1 to N once), or when it exited non-zero without reporting a
+  failed test; another program is one case judged by its exit status; a
+  program expected to fail ('fail:STATUS', the harness checking itself)
+  passes when it exited with exactly that status;
+- the boot-time dma-buf selftests (CONFIG_DMABUF_SELFTESTS=y), when
+  SELFTESTS_H (the tree's drivers/dma-buf/selftests.h) is given: each
+  selftest and each subtest it runs passes only on positive evidence that
+  it returned 0, i.e. the harness ran the next one after it, or, for the
+  last, st_init returned 0 (the line 'initcall st_init+... returned N'
+  that the guest's init copies from dmesg, the kernel booted with
+  initcall_debug). A selftest that returns an error prints nothing and
+  the rest vanish: each selftest of SELFTESTS_H that did not run fails,
+  and so does a case for the whole run;
 - the log as a whole: no oops, BUG, WARNING, lockdep, KASAN, UBSAN or
   kmemleak report, and the guest reached the end of its run.
+--check-list checks every row of LIST; --log-only gives the two cases of
+the log as a whole (for vm.sh run and the demo).
 Exit status 1 when any case failed.
 """
 import re
@@ -21,88 +36,219 @@ BAD = re.compile(
     r"Kernel panic|possible circular locking|possible recursive locking|"
     r"inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON|"
     r"unreferenced object|hung_task|soft lockup|hard LOCKUP)")
-TAP = re.compile(r"^(not ok|ok) \d+\s*(.*)$")
+# A result line of kselftest_harness.h/kselftest.h: 'ok N name'. A kernel
+# message that splits such a line leaves 'ok 2' glued to other text, which
+# this does not match: the case is then missing from the plan.
+TAP = re.compile(r"^(not ok|ok) (\d+)(?:\s+(.*))?$")
+PLAN = re.compile(r"^1\.\.(\d+)(?:\s*#\s*(.*))?$")
 SKIP = re.compile(r"(^|\s)#\s*skip", re.I)
+EXPECT = re.compile(r"^(pass|fail:(\d+))$")
+ST_RUNNING = re.compile(r"dma-buf: Running (\S+)$")
+ST_FAILED = re.compile(r"dma-buf/(\S+): (\S+) failed with error (-?\d+)")
+ST_INITCALL = re.compile(r"^@@@ initcall st_init\+0x[0-9a-f]+/0x[0-9a-f]+ returned (-?\d+) after \d+ usecs$")
 
 
-def main():
-    log_path, list_path, prefix = sys.argv[1:4]
-    with open(log_path, encoding="utf-8", errors="replace") as f:
-        lines = [l.rstrip("\r\n") for l in f]
-    out = []
+def read_lines(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return [l.rstrip("\r\n") for l in f]
 
-    def res(status, name):
-        out.append(f"{status}\t{prefix}.{name}")
 
-    # Programs.
-    entries = []
-    with open(list_path, encoding="utf-8") as f:
-        for l in f:
+def parse_list(path):
+    """Rows of a guest list: (entries, problems), problems as (line, why)."""
+    entries, problems, seen = [], [], set()
+    with open(path, encoding="utf-8") as f:
+        for n, l in enumerate(f, 1):
+            l = l.rstrip("\n")
             parts = l.split()
-            if parts and not parts[0].startswith("#"):
-                entries.append((parts[0], parts[1]))
-    for name, expect in entries:
-        try:
-            start = lines.index(f"@@@ START {name}")
-        except ValueError:
-            res("FAIL", f"{name}: did not run")
-            continue
-        end, rc = None, None
-        for i in range(start + 1, len(lines)):
-            m = re.match(rf"^@@@ END {re.escape(name)} (\d+)$", lines[i])
-            if m:
-                end, rc = i, int(m.group(1))
-                break
-        if end is None:
-            res("FAIL", f"{name}: did not finish (the guest stopped)")
-            continue
-        if expect == "fail":
-            res("PASS" if rc != 0 else "FAIL",
-                f"harness reports {name} as failed (exit {rc})")
-            continue
-        cases = 0
-        failed = 0
-        for l in lines[start + 1:end]:
-            m = TAP.match(l)
-            if not m:
+            if not parts or parts[0].startswith("#"):
                 continue
-            cases += 1
-            desc = m.group(2).strip()
-            if m.group(1) == "not ok":
-                failed += 1
-                res("FAIL", f"{name}.{desc}")
-            elif SKIP.search(desc):
-                res("SKIP", f"{name}.{desc}")
-            else:
-                res("PASS", f"{name}.{desc}")
-        if cases == 0:
-            res("PASS" if rc == 0 else "FAIL", f"{name} (exit {rc})")
-        elif rc != 0 and failed == 0:
-            res("FAIL", f"{name}: exit {rc} with no failed test reported")
+            why = None
+            if len(parts) < 5:
+                why = f"{len(parts)} fields, 5 needed (name expect timeout iommu command)"
+            elif not EXPECT.match(parts[1]):
+                why = f"expect is '{parts[1]}', not 'pass' or 'fail:STATUS'"
+            elif not parts[2].isdigit() or int(parts[2]) == 0:
+                why = f"timeout is '{parts[2]}', not a number of seconds"
+            elif parts[3] not in ("on", "off"):
+                why = f"iommu is '{parts[3]}', not 'on' or 'off'"
+            elif parts[0] in seen:
+                why = f"name {parts[0]} is listed twice"
+            if why:
+                problems.append((n, why, l.strip()))
+                continue
+            seen.add(parts[0])
+            entries.append((parts[0], parts[1]))
+    return entries, problems
 
-    # Boot-time dma-buf selftests.
-    running = []
-    failed = set()
-    for l in lines:
-        m = re.search(r"dma-buf: Running (\S+)$", l)
+
+def judge_program(name, expect, lines, res):
+    try:
+        start = lines.index(f"@@@ START {name}")
+    except ValueError:
+        res("FAIL", f"{name}: did not run")
+        return
+    end, rc = None, None
+    for i in range(start + 1, len(lines)):
+        m = re.match(rf"^@@@ END {re.escape(name)} (\d+)$", lines[i])
         if m:
-            running.append(m.group(1))
-        m = re.search(r"dma-buf/(\S+): (\S+) failed with error", l)
+            end, rc = i, int(m.group(1))
+            break
+    if end is None:
+        res("FAIL", f"{name}: did not finish (the guest stopped)")
+        return
+    if expect != "pass":
+        want = int(EXPECT.match(expect).group(2))
+        res("PASS" if rc == want else "FAIL",
+            f"harness reports {name} as failed (exit {rc}, expected {want})")
+        return
+    plans, numbers, failed = [], [], 0
+    for l in lines[start + 1:end]:
+        m = PLAN.match(l)
         if m:
-            failed.add(f"{m.group(1)}/{m.group(2)}")
-    parents = {r.split("/")[0] for r in running if "/" in r}
-    for r in running:
-        if r in parents:
+            plans.append((int(m.group(1)), m.group(2) or ""))
             continue
-        res("FAIL" if r in failed else "PASS", f"dmabuf-selftest.{r}")
+        m = TAP.match(l)
+        if not m:
+            continue
+        numbers.append(int(m.group(2)))
+        desc = (m.group(3) or "").strip() or f"#{m.group(2)}"
+        if m.group(1) == "not ok":
+            failed += 1
+            res("FAIL", f"{name}.{desc}")
+        elif SKIP.search(desc):
+            res("SKIP", f"{name}.{desc}")
+        else:
+            res("PASS", f"{name}.{desc}")
+    if not plans and not numbers:
+        res("PASS" if rc == 0 else "FAIL", f"{name} (exit {rc})")
+        return
+    if len(plans) != 1:
+        res("FAIL", f"{name}: {len(plans)} TAP plans (1..N), 1 expected")
+    else:
+        n, why = plans[0]
+        if n == 0 and not numbers and SKIP.search("# " + why):
+            res("SKIP", f"{name} (plan 1..0: {why})")
+        missing = sorted(set(range(1, n + 1)) - set(numbers))
+        extra = sorted({x for x in numbers if numbers.count(x) > 1 or not 1 <= x <= n})
+        if missing or extra:
+            res("FAIL", f"{name}: plan 1..{n}, {len(numbers)} tests seen"
+                f" (missing: {' '.join(map(str, missing[:10])) or 'none'};"
+                f" unexpected or repeated: {' '.join(map(str, extra[:10])) or 'none'})")
+    if rc != 0 and failed == 0:
+        res("FAIL", f"{name}: exit {rc} with no failed test reported")
 
-    # The log as a whole.
+
+def judge_dmabuf_selftests(lines, selftests_h, res):
+    with open(selftests_h, encoding="utf-8") as f:
+        expected = re.findall(r"^selftest\((\w+),", f.read(), re.M)
+    events = []  # ('run', name) / ('fail', caller/name, err) / ('initcall', ret)
+    for l in lines:
+        m = ST_RUNNING.search(l)
+        if m:
+            events.append(("run", m.group(1)))
+            continue
+        m = ST_FAILED.search(l)
+        if m:
+            events.append(("fail", f"{m.group(1)}/{m.group(2)}", m.group(3)))
+            continue
+        m = ST_INITCALL.match(l)
+        if m:
+            events.append(("initcall", int(m.group(1))))
+    initcall = [e[1] for e in events if e[0] == "initcall"]
+    seen_names = {}
+
+    def case(name):
+        seen_names[name] = seen_names.get(name, 0) + 1
+        k = seen_names[name]
+        return f"dmabuf-selftest.{name}" + (f" (round {k})" if k > 1 else "")
+
+    ran_tops = []
+    for i, ev in enumerate(events):
+        if ev[0] != "run":
+            continue
+        name = ev[1]
+        if "/" in name:
+            # A subtest returned 0 when the next event is another Running
+            # line or st_init returning 0.
+            nxt = events[i + 1] if i + 1 < len(events) else None
+            if nxt and nxt[0] == "run":
+                res("PASS", case(name))
+            elif nxt and nxt[0] == "fail" and nxt[1] == name:
+                res("FAIL", f"{case(name)}: failed with error {nxt[2]}")
+            elif nxt and nxt[0] == "initcall" and nxt[1] == 0:
+                res("PASS", case(name))
+            else:
+                res("FAIL", f"{case(name)}: no sign that it returned (nothing ran after it"
+                    + (f", st_init returned {nxt[1]})" if nxt and nxt[0] == "initcall" else ")"))
+            continue
+        # A top-level selftest returned 0 when the next top-level one ran,
+        # or st_init returned 0 after it.
+        ran_tops.append(name)
+        verdict, why = "FAIL", "no sign that it returned (nothing ran after it)"
+        for ev2 in events[i + 1:]:
+            if ev2[0] == "run" and "/" not in ev2[1]:
+                verdict = "PASS"
+                break
+            if ev2[0] == "fail" and ev2[1].split("/")[0] == name:
+                why = f"{ev2[1]} failed with error {ev2[2]}"
+                break
+            if ev2[0] == "initcall":
+                if ev2[1] == 0:
+                    verdict = "PASS"
+                else:
+                    why = f"st_init returned {ev2[1]} after it"
+                break
+        res(verdict, case(name) if verdict == "PASS" else f"{case(name)}: {why}")
+    for name in expected:
+        if name not in ran_tops:
+            res("FAIL", f"dmabuf-selftest.{name}: did not run (the run stopped before it)")
+    group = f"dmabuf-selftest: all {len(expected)} selftests of selftests.h ran"
+    if ran_tops == expected and initcall == [0]:
+        res("PASS", f"{group} and st_init returned 0")
+    elif not initcall:
+        res("FAIL", f"{group}: no 'initcall st_init+... returned' line (ran: {' '.join(ran_tops) or 'none'})")
+    else:
+        res("FAIL", f"{group}: ran {' '.join(ran_tops) or 'none'}; st_init returned {initcall}")
+
+
+def judge_log(lines, res):
     bad = [l for l in lines if BAD.search(l)]
     if bad:
         res("FAIL", f"kernel log is clean (first report: {bad[0].strip()[:120]})")
     else:
         res("PASS", "kernel log is clean (no oops/WARN/lockdep/KASAN/kmemleak)")
     res("PASS" if "@@@ DONE" in lines else "FAIL", "guest ran to the end")
+
+
+def main():
+    out = []
+    args = sys.argv[1:]
+    prefix = None
+
+    def res(status, name):
+        out.append(f"{status}\t{prefix}.{name}")
+
+    if args and args[0] == "--check-list":
+        prefix = args[2]
+        entries, problems = parse_list(args[1])
+        for n, why, row in problems:
+            res("FAIL", f"list line {n}: {why}: {row}")
+        if not problems:
+            res("PASS" if entries else "FAIL", f"list: {len(entries)} rows, all well-formed")
+    elif args and args[0] == "--log-only":
+        prefix = args[2]
+        judge_log(read_lines(args[1]), res)
+    else:
+        log_path, list_path, prefix = args[0:3]
+        lines = read_lines(log_path)
+        entries, problems = parse_list(list_path)
+        for n, why, row in problems:
+            res("FAIL", f"list line {n}: {why}: {row}")
+        for name, expect in entries:
+            judge_program(name, expect, lines, res)
+        if len(args) > 3:
+            judge_dmabuf_selftests(lines, args[3], res)
+        judge_log(lines, res)
 
     print("\n".join(out))
     return 1 if any(o.startswith("FAIL") for o in out) else 0

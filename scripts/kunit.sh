@@ -3,15 +3,18 @@
 # kunit.py.
 # Builds once from configs/kunit/dma-buf.kunitconfig, then runs each filter
 # glob of configs/kunit/suites. Writes build/results/kunit.tsv; fails if any
-# case failed or crashed, or if no case ran.
+# case failed or crashed, if no case ran, if a suite of the tree that a glob
+# matches did not run, or if an option of the kunitconfig does not end up
+# set (kunit.py's build checks that).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # KUNIT_ARCH=x86_64 runs the same suites on x86_64 in QEMU (make vm-test).
 # KUNIT_SRC, KUNIT_BUILD and KUNIT_OUT let 'make check' run it on its own
 # worktree at each patch; there KUNIT_EARLY_PATCH=1 drops the options the
-# tree does not have yet, and a glob that matches no suite is not an error
-# (a patch before the one that adds a suite).
+# tree does not have yet, and a glob that matches no suite of the tree is
+# not an error (a patch before the one that adds a suite): each is a SKIP
+# line of the results, 'not in the tree at this patch'.
 kunitconfig=$CONFIGS/kunit/dma-buf.kunitconfig
 arch=${KUNIT_ARCH:-um}
 srcdir=${KUNIT_SRC:-$TREE}
@@ -37,6 +40,8 @@ if [ "${KUNIT_EARLY_PATCH:-0}" = 1 ]; then
 		sym=$(sed -n 's/^CONFIG_\([A-Za-z0-9_]*\)=.*/\1/p' <<<"$line")
 		if [ -n "$sym" ] && ! grep -rqE --include='Kconfig*' "^(menu)?config $sym\$" .; then
 			log "kunit: CONFIG_$sym does not exist at this patch; left out"
+			printf 'SKIP\t%s: CONFIG_%s not in the tree at this patch (left out of the kunitconfig)\n' \
+				"$tag" "$sym" >>"$out"
 			continue
 		fi
 		echo "$line" >>"$builddir/.kunitconfig.available"
@@ -63,13 +68,17 @@ while IFS= read -r glob; do
 	python3 tools/testing/kunit/kunit.py exec --arch="$arch" --build_dir="$builddir" \
 		--timeout=600 --json="$json" "$glob" >"$results/$name.log" 2>&1 || st=1
 	grep -E '^\[..:..:..\] (Testing complete|.*(FAILED|CRASHED))' "$results/$name.log" >&2 || true
-	if ! python3 "$TOP/scripts/kunit_results.py" "$json" "$tag" >>"$out" 2>/dev/null; then
-		if [ "${KUNIT_EARLY_PATCH:-0}" = 1 ] && grep -q 'Ran 0 tests\|no tests run' "$results/$name.log"; then
-			log "kunit: no suite matches $glob at this patch"
-			continue
-		fi
-		printf 'FAIL\t%s.%s: no test case ran\n' "$tag" "$glob" >>"$out"
-		rc=1
+	early=
+	[ "${KUNIT_EARLY_PATCH:-0}" = 1 ] && early=early
+	# One line per case, a failure per suite of the tree that matches the
+	# glob and did not run, a failure (or at an early patch a skip) when
+	# nothing ran.
+	python3 "$TOP/scripts/kunit_results.py" "$json" "$tag" "$srcdir" "$glob" $early \
+		>"$results/$name.tsv" || rc=1
+	cat "$results/$name.tsv" >>"$out"
+	if grep -qF "SKIP"$'\t'"$tag.$glob: " "$results/$name.tsv"; then
+		log "kunit: no suite matches $glob at this patch"
+		continue
 	fi
 	[ "$st" -eq 0 ] || rc=1
 done <"$CONFIGS/kunit/suites"

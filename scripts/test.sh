@@ -5,32 +5,53 @@
 # Module.symvers (modpost), the demo (make demo) and the guest tests on the
 # debug kernel (vm-test-debug). Each step writes its test cases to
 # build/results/<step>.tsv; a step that fails without reporting a case
-# counts as one failed case. Ends with one line 'N passed, N failed' and
-# exits non-zero if anything failed.
+# counts as one failed case. Ends with the failed cases, a table of the
+# steps (seconds, budget, cases passed/failed/skipped) with a warning for
+# each step over its budget, the cases by origin (scripts/totals.py), and
+# as the last line 'N passed, N failed'; exits non-zero if anything failed.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+
+# Seconds each step may take on a fresh machine (2 cores, the apt packages
+# and the base tarball to fetch, an empty ccache); they add up to the
+# budget of the whole run, 2700 s (45 minutes). A step over its budget, or
+# the whole run over the total, gets a warning line at the end.
+declare -A BUDGET=(
+	[workbench]=20 [setup]=230 [tree]=120 [kunit]=240 [check]=780
+	[kunit-x86_64]=120 [vm-test]=360 [modpost]=30 [demo]=60 [vm-test-debug]=740
+)
+TOTAL_BUDGET=0
+for b in "${BUDGET[@]}"; do TOTAL_BUDGET=$((TOTAL_BUDGET + b)); done
 
 results=$BUILD/results
 mkdir -p "$results"
 summary=$results/summary.tsv
+cases=$results/cases.tsv
+steps=$results/steps.tsv
 : >"$summary"
+: >"$cases"
+: >"$steps"
 start=$(date +%s)
 
 step() {
-	local name=$1 t0 rc
+	local name=$1 t0 rc t tsv
 	shift
 	t0=$(date +%s)
+	tsv=$results/$name.tsv
 	log "=== $name"
-	rm -f "$results/$name.tsv"
+	rm -f "$tsv"
 	"$@"
 	rc=$?
-	if [ -f "$results/$name.tsv" ]; then
-		cat "$results/$name.tsv" >>"$summary"
+	touch "$tsv"
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' "$tsv"; then
+		printf 'FAIL\t%s: exited with status %d\n' "$name" "$rc" >>"$tsv"
 	fi
-	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' "$results/$name.tsv" 2>/dev/null; then
-		printf 'FAIL\t%s: exited with status %d\n' "$name" "$rc" >>"$summary"
-	fi
-	log "=== $name: exit $rc, $(( $(date +%s) - t0 )) s"
+	cat "$tsv" >>"$summary"
+	sed "s/^/$name\t/" "$tsv" >>"$cases"
+	t=$(( $(date +%s) - t0 ))
+	printf '%s\t%d\t%d\t%d\t%d\n' "$name" "$t" "$(grep -c '^PASS' "$tsv")" \
+		"$(grep -c '^FAIL' "$tsv")" "$(grep -c '^SKIP' "$tsv")" >>"$steps"
+	log "=== $name: exit $rc, $t s (budget ${BUDGET[$name]:-0} s)"
 	return "$rc"
 }
 
@@ -51,14 +72,24 @@ fi
 pass=$(grep -c '^PASS' "$summary")
 fail=$(grep -c '^FAIL' "$summary")
 skip=$(grep -c '^SKIP' "$summary")
+total=$(( $(date +%s) - start ))
 if [ "$fail" -gt 0 ]; then
 	echo "Failed:"
 	grep '^FAIL' "$summary" | cut -f2- | sed 's/^/  /'
 fi
-echo "make test took $(( $(date +%s) - start )) s"
-if [ "$skip" -gt 0 ]; then
-	echo "$pass passed, $fail failed, $skip skipped"
-else
-	echo "$pass passed, $fail failed"
-fi
+printf '%-14s %7s %7s %7s %7s %7s\n' step seconds budget passed failed skipped
+warnings=()
+while IFS=$'\t' read -r name t p f s; do
+	printf '%-14s %7d %7d %7d %7d %7d\n' "$name" "$t" "${BUDGET[$name]:-0}" "$p" "$f" "$s"
+	if [ "$t" -gt "${BUDGET[$name]:-0}" ]; then
+		warnings+=("warning: step $name took $t s, over its budget of ${BUDGET[$name]:-0} s")
+	fi
+done <"$steps"
+printf '%-14s %7d %7d %7d %7d %7d\n' total "$total" "$TOTAL_BUDGET" "$pass" "$fail" "$skip"
+[ "$total" -le "$TOTAL_BUDGET" ] ||
+	warnings+=("warning: make test took $total s, over its budget of $TOTAL_BUDGET s")
+[ "${#warnings[@]}" -eq 0 ] || printf '%s\n' "${warnings[@]}"
+python3 "$TOP/scripts/totals.py" "$cases" "$TOP" || echo "(no breakdown: scripts/totals.py failed)"
+[ "$skip" -eq 0 ] || echo "$skip skipped, neither passed nor failed (the SKIP lines of $summary)"
+echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -6,7 +6,11 @@
 #                             build/results/vm-test[-debug].tsv
 #   vm.sh run PROG            one static program (or a .c file, built here)
 #                             with the devices bound and the IOMMU on; prints
-#                             its output and exits with its status
+#                             its output and exits with its status, or 1 if
+#                             the guest did not reach its end or the kernel
+#                             log has an oops, BUG, WARNING, lockdep, KASAN,
+#                             UBSAN or kmemleak report (those two cases go
+#                             to the file VM_RUN_RESULTS names, if set)
 # ivshmem's BAR2 is backed by build/guest/ivshmem-<variant>.bin, readable
 # after the run. ivshmem sits alone behind a PCIe root port, so that the
 # kernel can reset it (secondary bus reset): VFIO_DEVICE_RESET and
@@ -77,7 +81,7 @@ boot() {
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 \
 		-device ivshmem-plain,memdev=shm,bus=rp1 \
 		-kernel "$bzimage" -initrd "$stage/initramfs-$iommu.cpio" \
-		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 ${VM_APPEND:-}" \
+		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 initcall_debug log_buf_len=1M ${VM_APPEND:-}" \
 		-display none -serial "file:$log" -monitor none -no-reboot \
 		</dev/null
 	qrc=$?
@@ -106,12 +110,20 @@ if [ "$mode" = run ]; then
 	sed -n "/^@@@ START $name\$/,/^@@@ END $name /p" "$log" | sed '1d;$d'
 	rc=$(sed -n "s/^@@@ END $name \([0-9]*\)$/\1/p" "$log")
 	rm -f "$progs/$name"
+	logrc=0
+	python3 "$TOP/scripts/guest_results.py" --log-only "$log" "${VM_RUN_PREFIX:-vm-run}" >"$stage/log.tsv" || logrc=1
+	[ -z "${VM_RUN_RESULTS:-}" ] || cat "$stage/log.tsv" >>"$VM_RUN_RESULTS"
+	sed 's/^/>>> vm: /' "$stage/log.tsv" >&2
+	if [ "$qrc" -ne 0 ]; then
+		log "vm: qemu exited with status $qrc"
+		logrc=1
+	fi
 	if [ -z "$rc" ]; then
 		tail -n 30 "$log" >&2
 		die "vm: $name did not finish"
 	fi
 	log "vm: $name exited with status $rc"
-	[ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] && [ "$logrc" -eq 0 ]
 	exit
 fi
 
@@ -122,12 +134,15 @@ suffix=
 out=$results/vm-test$suffix.tsv
 : >"$out"
 rc=0
+# A malformed row of the list is a failed case (and does not run).
+python3 "$TOP/scripts/guest_results.py" --check-list "$TOP/tests/guest/list" "guest-$variant" >>"$out" || rc=1
 for iommu in on off; do
 	awk -v v="$iommu" '!/^#/ && NF >= 5 && $4 == v' "$TOP/tests/guest/list" >"$stage/list-$iommu"
 	[ -s "$stage/list-$iommu" ] || continue
 	boot "$stage/list-$iommu" "$iommu"
 	python3 "$TOP/scripts/guest_results.py" "$stage/console-$iommu.log.clean" \
-		"$stage/list-$iommu" "guest-$variant-iommu-$iommu" >>"$out" || rc=1
+		"$stage/list-$iommu" "guest-$variant-iommu-$iommu" \
+		"$TREE/drivers/dma-buf/selftests.h" >>"$out" || rc=1
 	if [ "$qrc" -ne 0 ]; then
 		printf 'FAIL\tguest-%s-iommu-%s: qemu exited with status %d\n' "$variant" "$iommu" "$qrc" >>"$out"
 		rc=1

@@ -2,7 +2,8 @@
 """Checks of the workbench's own result parsers, on made-up inputs.
 
 Prints one result line (PASS/FAIL<TAB>name) per check, like every other
-test step of make test; exits 1 if any check failed.
+test step of make test; exits 1 if any check failed. Each parser gets a
+bad input it must fail on and a good one it must pass.
 """
 import json
 import os
@@ -13,19 +14,40 @@ import tempfile
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUEST = os.path.join(TOP, "scripts", "guest_results.py")
 KUNIT = os.path.join(TOP, "scripts", "kunit_results.py")
-LIST = "prog pass 10 on prog\nbad fail 10 on bad\n"
-GOOD_LOG = """@@@ BOOTED x
-dma-buf: Running sanitycheck
+CHECKPATCH = os.path.join(TOP, "scripts", "checkpatch_exceptions.py")
+TOTALS = os.path.join(TOP, "scripts", "totals.py")
+LIST = "prog pass 10 on prog\nbad fail:1 10 on bad\n"
+SELFTESTS_H = "selftest(sanitycheck, __sanitycheck__) /* keep first */\n" \
+    "selftest(dma_fence, dma_fence)\nselftest(dma_resv, dma_resv)\n"
+ST_OK = "@@@ initcall st_init+0x0/0x70 returned 0 after 5 usecs"
+GOOD_LOG = f"""dma-buf: Running sanitycheck
 dma-buf: Running dma_fence
 dma-buf: Running dma_fence/test_signaling
+dma-buf: Running dma_fence/test_wait
+dma-buf: Running dma_resv
+dma-buf: Running dma_resv/test_signaling
+dma-buf: Running dma_resv/test_signaling
+@@@ BOOTED x
+{ST_OK}
 @@@ START prog
+TAP version 13
+1..3
 ok 1 a.first
 ok 2 a.second # SKIP no device
+ok 3 a.third
+# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1 error:0
 @@@ END prog 0
 @@@ START bad
 @@@ END bad 1
 @@@ DONE
 """
+EXCEPTIONS = ("# comment\n"
+              "dma-buf: Add a file\tWARNING:FILE_PATH_CHANGES\tadded, moved or deleted file(s), "
+              "does MAINTAINERS need updating?\tthe directory is covered\n")
+FINDING = ("WARNING:FILE_PATH_CHANGES: added, moved or deleted file(s), does MAINTAINERS need updating?\n"
+           "#56: \nnew file mode 100644\n\n")
+OTHER = "CHECK:LINE_SPACING: Please use a blank line after function/struct/union/enum declarations\n" \
+    "#70: FILE: drivers/dma-buf/x.c:12:\n+}\n\n"
 
 
 def run(tool, *args):
@@ -33,43 +55,68 @@ def run(tool, *args):
     return p.returncode, p.stdout.splitlines()
 
 
-def guest(log, lst=LIST):
+def files(d, **contents):
+    paths = []
+    for name, text in contents.items():
+        p = os.path.join(d, name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        paths.append(p)
+    return paths
+
+
+def guest(log, lst=LIST, selftests=True):
     with tempfile.TemporaryDirectory() as d:
-        lp, ll = os.path.join(d, "log"), os.path.join(d, "list")
-        with open(lp, "w") as f:
-            f.write(log)
-        with open(ll, "w") as f:
-            f.write(lst)
-        return run(GUEST, lp, ll, "t")
+        lp, ll, sh = files(d, log=log, list=lst, sh=SELFTESTS_H)
+        return run(GUEST, lp, ll, "t", *([sh] if selftests else []))
 
 
-def kunit(tree):
+def guest_mode(mode, text):
+    with tempfile.TemporaryDirectory() as d:
+        p, = files(d, f=text)
+        return run(GUEST, mode, p, "t")
+
+
+def kunit(tree, *extra):
     with tempfile.TemporaryDirectory() as d:
         p = os.path.join(d, "k.json")
         with open(p, "w") as f:
             json.dump(tree, f)
-        return run(KUNIT, p, "uml")
+        return run(KUNIT, p, "uml", *extra)
 
 
-def checks():
+def suite_json(*suites):
+    return {"name": "KUnit Test Group", "test_cases": [], "sub_groups": [
+        {"name": s, "test_cases": [{"name": "a", "status": "PASS"}], "sub_groups": []}
+        for s in suites]}
+
+
+def checkpatch(log, subject="dma-buf: Add a file"):
+    with tempfile.TemporaryDirectory() as d:
+        e, l = files(d, exc=EXCEPTIONS, log=log)
+        return run(CHECKPATCH, e, subject, l)
+
+
+def fails_with(out, *words):
+    return any(l.startswith("FAIL") and all(w in l for w in words) for l in out)
+
+
+def guest_checks():
     rc, out = guest(GOOD_LOG)
     yield "a clean log with passing programs passes", rc == 0 and not any(
         l.startswith("FAIL") for l in out)
     yield "each TAP test is one case, a skip is a skip", (
         "PASS\tt.prog.a.first" in out and "SKIP\tt.prog.a.second # SKIP no device" in out)
-    yield "a program expected to fail passes when it failed", any(
-        l.startswith("PASS\tt.harness reports bad") for l in out)
-    yield "boot-time dma-buf selftests count their leaves only", (
-        "PASS\tt.dmabuf-selftest.dma_fence/test_signaling" in out
-        and "PASS\tt.dmabuf-selftest.dma_fence" not in out)
+    yield "a program expected to fail passes when it failed with the expected status", any(
+        l.startswith("PASS\tt.harness reports bad as failed (exit 1, expected 1)") for l in out)
     for report in ("WARNING: CPU: 0 PID: 1 at drivers/x.c:1 f+0x1/0x2",
                    "BUG: KASAN: slab-use-after-free in f+0x1/0x2",
                    "BUG: kernel NULL pointer dereference, address: 0",
                    "WARNING: possible circular locking dependency detected",
                    "unreferenced object 0xffff888000000000 (size 64):"):
         rc, out = guest(GOOD_LOG.replace("@@@ DONE", report + "\n@@@ DONE"))
-        yield f"a log with '{report[:30]}' fails", rc == 1 and any(
-            "kernel log is clean" in l and l.startswith("FAIL") for l in out)
+        yield f"a log with '{report[:30]}' fails", rc == 1 and fails_with(out, "kernel log is clean")
     rc, out = guest(GOOD_LOG.replace("ok 1 a.first", "not ok 1 a.first"))
     yield "a failed TAP test fails", rc == 1 and "FAIL\tt.prog.a.first" in out
     rc, out = guest(GOOD_LOG.replace("@@@ END prog 0", "@@@ END prog 1"))
@@ -79,10 +126,78 @@ def checks():
     rc, out = guest(GOOD_LOG.split("@@@ END prog")[0])
     yield "a guest that stopped mid-test fails", rc == 1 and any(
         "did not finish" in l for l in out)
-    rc, out = guest(GOOD_LOG.replace("dma-buf: Running dma_fence/test_signaling",
-                                     "dma-buf: Running dma_fence/test_signaling\n"
-                                     "dma-buf/dma_fence: test_signaling failed with error -22"))
-    yield "a failed boot-time selftest fails", rc == 1
+
+    # (a) boot-time dma-buf selftests: positive evidence only.
+    rc, out = guest(GOOD_LOG)
+    yield "dma-buf selftests: each selftest and subtest with evidence passes", rc == 0 and all(
+        f"PASS\tt.dmabuf-selftest.{n}" in out for n in (
+            "sanitycheck", "dma_fence", "dma_fence/test_signaling", "dma_fence/test_wait",
+            "dma_resv", "dma_resv/test_signaling", "dma_resv/test_signaling (round 2)")) and any(
+        l.startswith("PASS\tt.dmabuf-selftest: all 3 selftests") for l in out)
+    rc, out = guest(GOOD_LOG.replace("dma-buf: Running dma_fence/test_wait",
+                                     "dma-buf: Running dma_fence/test_wait\n"
+                                     "dma-buf/dma_fence: test_wait failed with error -22"))
+    yield "dma-buf selftests: a failed subtest fails", rc == 1 and fails_with(
+        out, "dmabuf-selftest.dma_fence/test_wait", "error -22")
+    # dma_fence returns an error after its subtests: it prints nothing, and
+    # dma_resv never runs.
+    stopped = GOOD_LOG.split("dma-buf: Running dma_resv\n")[0] + "@@@ BOOTED x\n" + \
+        ST_OK.replace("returned 0", "returned -12") + "\n" + GOOD_LOG.split(ST_OK + "\n")[1]
+    rc, out = guest(stopped)
+    yield "dma-buf selftests: a selftest that returns an error silently fails", rc == 1 and \
+        fails_with(out, "dmabuf-selftest.dma_fence:", "returned -12")
+    yield "dma-buf selftests: the selftests after one that stopped the run fail", fails_with(
+        out, "dmabuf-selftest.dma_resv: did not run") and fails_with(out, "dmabuf-selftest: all 3")
+    rc, out = guest(GOOD_LOG.replace(ST_OK + "\n", ""))
+    yield "dma-buf selftests: the last one fails without st_init's return value", rc == 1 and \
+        fails_with(out, "dmabuf-selftest.dma_resv/test_signaling (round 2)", "no sign")
+    rc, out = guest("\n".join(l for l in GOOD_LOG.splitlines() if "dma-buf: Running" not in l) + "\n")
+    yield "dma-buf selftests: a boot without them fails", rc == 1 and fails_with(
+        out, "dmabuf-selftest.sanitycheck: did not run")
+
+    # (b) the TAP plan: a kernel message that splits or replaces a result line.
+    rc, out = guest(GOOD_LOG.replace("ok 2 a.second # SKIP no device",
+                                     "ok 2DMAR: DRHD: handling fault status reg 2\n a.second # SKIP"))
+    yield "TAP: a result line split by a kernel message fails the plan", rc == 1 and fails_with(
+        out, "prog: plan 1..3", "missing: 2")
+    rc, out = guest(GOOD_LOG.replace("ok 3 a.third\n", ""))
+    yield "TAP: a case missing from the plan fails", rc == 1 and fails_with(out, "missing: 3")
+    rc, out = guest(GOOD_LOG.replace("1..3\n", ""))
+    yield "TAP: results without a plan fail", rc == 1 and fails_with(out, "prog: 0 TAP plans")
+    rc, out = guest(GOOD_LOG.replace("ok 3 a.third", "ok 3 a.third\nok 3 a.third"))
+    yield "TAP: a case reported twice fails", rc == 1 and fails_with(out, "repeated: 3")
+
+    # (c) a program expected to fail must fail with its own status.
+    rc, out = guest(GOOD_LOG.replace("@@@ END bad 1", "@@@ END bad 127"))
+    yield "expected failure: exit 127 (not found) is not the expected status", rc == 1 and \
+        fails_with(out, "harness reports bad as failed (exit 127, expected 1)")
+    rc, out = guest(GOOD_LOG.replace("@@@ END bad 1", "@@@ END bad 143"),
+                    LIST.replace("fail:1", "fail:143"))
+    yield "expected failure: a timeout is exit 143", rc == 0
+
+    # (d) malformed rows of the guest list.
+    rc, out = guest_mode("--check-list", LIST)
+    yield "list: a well-formed list passes", rc == 0 and any(
+        l.startswith("PASS\tt.list: 2 rows") for l in out)
+    for row, why in (("x pass 10 of x", "iommu is 'of'"), ("x pass 10 on", "4 fields"),
+                     ("x fail 10 on x", "expect is 'fail'"), ("x pass ten on x", "timeout"),
+                     ("prog pass 10 off prog", "listed twice")):
+        rc, out = guest_mode("--check-list", LIST + row + "\n")
+        yield f"list: row '{row}' fails", rc == 1 and fails_with(out, "list line 3", why)
+    rc, out = guest(GOOD_LOG, LIST + "x pass 10 on\n")
+    yield "list: a malformed row of a boot's list fails the boot", rc == 1 and fails_with(
+        out, "list line 3")
+
+    # (e) vm.sh run / make demo: the whole run.
+    rc, out = guest_mode("--log-only", "@@@ START p\nok\n@@@ END p 0\n@@@ DONE\n")
+    yield "run: a clean run that reached its end passes", rc == 0 and len(out) == 2
+    rc, out = guest_mode("--log-only", "@@@ START p\nok\n@@@ END p 0\n")
+    yield "run: a run that did not reach its end fails", rc == 1 and fails_with(out, "ran to the end")
+    rc, out = guest_mode("--log-only", "@@@ START p\nWARNING: CPU: 1 at x\n@@@ END p 0\n@@@ DONE\n")
+    yield "run: a kernel WARNING fails", rc == 1 and fails_with(out, "kernel log is clean")
+
+
+def kunit_checks():
     tree = {"name": "KUnit Test Group", "sub_groups": [{"name": "s", "test_cases": [
         {"name": "a", "status": "PASS"}, {"name": "b", "status": "ERROR"},
         {"name": "c", "status": "SKIP"}], "sub_groups": []}], "test_cases": []}
@@ -91,13 +206,76 @@ def checks():
     yield "kunit: a skipped case is a skip", "SKIP\tuml.s.c" in out
     rc, out = kunit({"name": "KUnit Test Group", "sub_groups": [], "test_cases": []})
     yield "kunit: a run with no case is an error", rc == 1
+    with tempfile.TemporaryDirectory() as src:
+        suite = 'static struct kunit_suite %s = {\n\t.name = "%s",\n\t.test_cases = c,\n};\n'
+        files(src, **{"drivers/dma-buf/t.c": suite % ("a", "dma-buf-mapping-a")
+                      + suite % ("b", "dma-buf-mapping-b"),
+                      "drivers/gpu/t.c": suite % ("e", "drm_exec")})
+        rc, out = kunit(suite_json("dma-buf-mapping-a", "dma-buf-mapping-b"), src, "dma-buf*")
+        yield "kunit: every suite of the tree that the glob matches ran: pass", rc == 0 and \
+            not any(l.startswith("FAIL") for l in out)
+        rc, out = kunit(suite_json("dma-buf-mapping-a"), src, "dma-buf*", "early")
+        yield "kunit: a suite of the tree that did not run fails", rc == 1 and fails_with(
+            out, "uml.dma-buf-mapping-b: suite in the tree, but it did not run")
+        rc, out = kunit(suite_json(), src, "drm_exec", "early")
+        yield "kunit: a glob with a suite in the tree fails when nothing ran (early patch)", \
+            rc == 1 and fails_with(out, "drm_exec")
+        rc, out = kunit(suite_json(), src, "drm_gem_shmem", "early")
+        yield "kunit: a suite not in the tree yet is a reported skip at an early patch", rc == 0 and \
+            "SKIP\tuml.drm_gem_shmem: no suite matches at this patch (none in the tree yet)" in out
+        rc, out = kunit(suite_json(), src, "drm_gem_shmem")
+        yield "kunit: a suite not in the tree is a failure outside make check", rc == 1
+
+
+def checkpatch_checks():
+    rc, out = checkpatch(FINDING)
+    yield "checkpatch: the listed finding of a listed patch passes", rc == 0
+    rc, out = checkpatch(FINDING + OTHER)
+    yield "checkpatch: another finding in a listed patch fails", rc == 1 and any(
+        l.startswith("not excepted: CHECK:LINE_SPACING") for l in out)
+    rc, out = checkpatch(FINDING.replace("need updating", "need an update"))
+    yield "checkpatch: the listed type with another message fails", rc == 1
+    rc, out = checkpatch(FINDING, "dma-buf: Another patch")
+    yield "checkpatch: the listed finding in another patch fails", rc == 1
+    rc, out = checkpatch("Traceback (most recent call last):\n")
+    yield "checkpatch: a failure without a finding fails", rc == 1
+
+
+def totals_checks():
+    with tempfile.TemporaryDirectory() as top:
+        cases = "".join(f"{s}\t{st}\t{n}\n" for s, st, n in (
+            ("workbench", "PASS", "workbench.x"),
+            ("kunit", "PASS", "uml.dma-buf-mapping-a.t"),
+            ("kunit", "PASS", "uml.drm_exec.t"),
+            ("kunit-x86_64", "PASS", "x86_64.dma-buf-mapping-a.t"),
+            ("check", "PASS", "0001-x: apply"),
+            ("vm-test", "PASS", "guest-normal-iommu-on.edu-dma (exit 0)"),
+            ("vm-test", "PASS", "guest-normal-iommu-off.iommufd.fix.var.t"),
+            ("vm-test", "PASS", "guest-normal-iommu-off.iommufd.old.t"),
+            ("vm-test", "PASS", "guest-normal-iommu-on.dmabuf-selftest.sanitycheck"),
+            ("vm-test", "PASS", "guest-normal-iommu-off.dmabuf-selftest.sanitycheck"),
+            ("vm-test", "FAIL", "guest-normal-iommu-on.harness reports bad as failed"),
+            ("vm-test-debug", "PASS", "guest-debug-iommu-on.edu-dma (exit 0)")))
+        c = files(top, **{"cases": cases, "patches/0001-x.patch": "+TEST_F(fix, t)\n",
+                           "tests/guest/list": "edu-dma pass 1 on edu_dma\niommufd pass 1 off iommufd\n"
+                           "bad fail:1 1 on bad\n", "tests/guest/edu_dma.c": ""})[0]
+        rc, out = run(TOTALS, c, top)
+        want = {"series": "    4 passed,   0 failed", "base": "    3 passed,   0 failed",
+                "harness": "    1 passed,   1 failed", "repeats": "    3 passed,   0 failed"}
+        yield "totals: cases by origin, reruns counted once as repeats", rc == 0 and all(
+            any(l.startswith(f"  {o + ':':<9}{w}") for l in out) for o, w in want.items())
 
 
 def main():
     bad = 0
-    for name, ok in checks():
-        print(f"{'PASS' if ok else 'FAIL'}\tworkbench.{name}")
-        bad += not ok
+    for group in (guest_checks, kunit_checks, checkpatch_checks, totals_checks):
+        try:
+            for name, ok in group():
+                print(f"{'PASS' if ok else 'FAIL'}\tworkbench.{name}")
+                bad += not ok
+        except Exception as e:  # a parser that crashes fails the rest of its group
+            print(f"FAIL\tworkbench.{group.__name__}: stopped: {e!r}"[:200])
+            bad += 1
     return 1 if bad else 0
 
 
