@@ -6,7 +6,8 @@
 # -Werror. Also the modules of tests/guest/module_ns.c (tests/guest/module),
 # built against the kernel of that build dir, so that their vermagic matches
 # it, and renamed copies of them (scripts/ko-rename.py); and the variant
-# driver of tests/guest/vfio_variant.c (tests/guest/variant).
+# driver of tests/guest/vfio_variant.c (tests/guest/variant), and the dma-buf
+# importer of tests/guest/p2p_converter.c (tests/guest/p2p_importer).
 # Extra programs to build: further arguments (paths to .c files).
 # Output: build/guest/progs.
 set -euo pipefail
@@ -85,3 +86,15 @@ make -C "$TREE" O="$obj" ARCH=x86_64 M="$vwork" modules >"$vwork.log" 2>&1 || {
 	die "building the module of vfio_variant.c failed"
 }
 cp "$vwork/vfio-pci-noexport-test.ko" "$out/vfio_variant.ko"
+
+# The importer module of p2p_converter.c: a P2P SGT dma-buf importer on edu.
+log "guest programs: module of p2p_converter.c against $obj"
+pwork=$obj/p2p-importer
+rm -rf "$pwork"
+mkdir -p "$pwork"
+cp "$TOP"/tests/guest/p2p_importer/* "$pwork/"
+make -C "$TREE" O="$obj" ARCH=x86_64 M="$pwork" modules >"$pwork.log" 2>&1 || {
+	cat "$pwork.log" >&2
+	die "building the module of p2p_converter.c failed"
+}
+cp "$pwork/p2p-importer-test.ko" "$out/p2p_importer.ko"

@@ -63,7 +63,15 @@ boot() {
 	[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
 	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
 
-	shm=$gdir/ivshmem-$variant.bin
+	# The CPU: QEMU's default (qemu64) with the family of AMD Zen (17h). The PCI
+# core lets a device reach another's BAR through the host bridge only on
+# host bridges it lists or on AMD CPUs of that family or later
+# (cpu_supports_p2pdma() in drivers/pci/p2pdma.c); q35's host bridge is not
+# listed, and the dma-buf core's PAL to SGT converter needs that path for
+# edu and ivshmem (tests/guest/p2p_converter.c). VM_CPU overrides.
+cpu=${VM_CPU:-qemu64,family=23}
+
+shm=$gdir/ivshmem-$variant.bin
 	rm -f "$shm"
 	truncate -s 4M "$shm"
 	log=$stage/console-$iommu.log
@@ -74,7 +82,7 @@ boot() {
 	t0=$(date +%s)
 	set +e
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-		-machine q35 -accel tcg -smp 2 -m "$mem" \
+		-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m "$mem" \
 		-device intel-iommu \
 		-device edu \
 		-object "memory-backend-file,id=shm,mem-path=$shm,size=4M,share=on" \

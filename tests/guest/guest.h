@@ -468,4 +468,46 @@ static inline long dmar_fault_wait(long before)
 	return now;
 }
 
+/* Write @val to the sysfs file @path; 0 or -1. */
+static inline int sysfs_put(const char *path, const char *val)
+{
+	int fd, ret;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Bind PCI device @bdf to @driver through driver_override, as
+ * tests/guest/init does. 0 when @driver is the device's driver afterwards.
+ */
+static inline int pci_bind_driver(const char *bdf, const char *driver)
+{
+	char path[256], link[256];
+	const char *name;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
+		 bdf);
+	if (!access(path, F_OK) && sysfs_put(path, bdf))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	if (sysfs_put(path, driver))
+		return -1;
+	if (sysfs_put("/sys/bus/pci/drivers_probe", bdf))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = 0;
+	name = strrchr(link, '/');
+	return strcmp(name ? name + 1 : link, driver) ? -1 : 0;
+}
+
 #endif

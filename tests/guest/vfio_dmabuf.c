@@ -398,7 +398,11 @@ TEST_F(dmabuf, several_ranges_out_of_order)
 	close(fd);
 }
 
-TEST_F(dmabuf, buffer_outlives_device_close)
+/*
+ * Only that the file stays valid; what an importer sees after the close is
+ * revoke.by_device_close_for_good.
+ */
+TEST_F(dmabuf, file_stays_valid_after_device_close)
 {
 	struct vfio_region_dma_range r = { 0, PG };
 	int fd;
@@ -412,7 +416,11 @@ TEST_F(dmabuf, buffer_outlives_device_close)
 	close(fd);
 }
 
-TEST_F(dmabuf, made_with_decode_off)
+/*
+ * Only that export works with decode off and decode can be toggled after;
+ * that such a buffer starts revoked is revoke.made_with_decode_off_starts_revoked.
+ */
+TEST_F(dmabuf, export_with_decode_off_then_toggle_decode)
 {
 	struct vfio_region_dma_range r = { 0, PG };
 	int fd;
@@ -426,7 +434,12 @@ TEST_F(dmabuf, made_with_decode_off)
 	close(fd);
 }
 
-TEST_F(dmabuf, survives_reset_and_decode_toggles)
+/*
+ * Only that decode toggles and a reset with two unattached buffers trip
+ * nothing (the kernel log check of the run); revoke and its lifting as an
+ * importer sees them are the revoke tests.
+ */
+TEST_F(dmabuf, reset_and_decode_toggles_without_importers)
 {
 	struct vfio_region_dma_range r[2] = { { 0, PG }, { 4 * PG, PG } };
 	int fd, fd2;
@@ -446,10 +459,13 @@ TEST_F(dmabuf, survives_reset_and_decode_toggles)
 }
 
 /*
- * A dma-buf importer that is not dynamic (it would pin the memory at attach
- * time) is refused: vgem imports through the legacy non-dynamic attach.
+ * An importer that does not accept P2P is refused: vgem imports through the
+ * legacy non-dynamic attach without P2P, which the core's negotiation
+ * refuses before vfio-pci's attach is called. vfio-pci's own refusal of
+ * static and pinning importers is checked by p2p_converter.c, with
+ * importers that accept P2P.
  */
-TEST_F(dmabuf, non_dynamic_importer_refused)
+TEST_F(dmabuf, non_p2p_importer_refused_by_negotiation)
 {
 	struct vfio_region_dma_range r = { 0, PG };
 	struct drm_prime_handle h = { 0 };
