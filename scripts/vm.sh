@@ -63,15 +63,16 @@ boot() {
 	[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
 	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
 
-	# The CPU: QEMU's default (qemu64) with the family of AMD Zen (17h). The PCI
-# core lets a device reach another's BAR through the host bridge only on
-# host bridges it lists or on AMD CPUs of that family or later
-# (cpu_supports_p2pdma() in drivers/pci/p2pdma.c); q35's host bridge is not
-# listed, and the dma-buf core's PAL to SGT converter needs that path for
-# edu and ivshmem (tests/guest/p2p_converter.c). VM_CPU overrides.
-cpu=${VM_CPU:-qemu64,family=23}
+	# The CPU: QEMU's default (qemu64) with the family of AMD Zen (17h).
+	# The PCI core lets a device reach another's BAR through the host
+	# bridge only on host bridges it lists or on AMD CPUs of that family or
+	# later (cpu_supports_p2pdma() in drivers/pci/p2pdma.c); q35's host
+	# bridge is not listed, and the dma-buf core's PAL to SGT converter
+	# needs that path for edu and ivshmem (tests/guest/p2p_converter.c).
+	# VM_CPU overrides.
+	cpu=${VM_CPU:-qemu64,family=23}
 
-shm=$gdir/ivshmem-$variant.bin
+	shm=$gdir/ivshmem-$variant.bin
 	rm -f "$shm"
 	truncate -s 4M "$shm"
 	log=$stage/console-$iommu.log
