@@ -69,7 +69,12 @@ boot() {
 	# later (cpu_supports_p2pdma() in drivers/pci/p2pdma.c); q35's host
 	# bridge is not listed, and the dma-buf core's PAL to SGT converter
 	# needs that path for edu and ivshmem (tests/guest/p2p_converter.c).
-	# VM_CPU overrides.
+	# VM_CPU overrides. On such a CPU the kernel takes the TSC as constant
+	# and, once it has refined its frequency, switches the clocksource to
+	# it with stop_machine(); under TCG that stalled the debug kernel's
+	# boot for good while the boot-time dma-fence race selftest spun on
+	# the other CPU (an RCU stall in multi_cpu_stop). tsc=unstable keeps
+	# the clocksource the default CPU gave the guest.
 	cpu=${VM_CPU:-qemu64,family=23}
 
 	shm=$gdir/ivshmem-$variant.bin
@@ -90,7 +95,7 @@ boot() {
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 \
 		-device ivshmem-plain,memdev=shm,bus=rp1 \
 		-kernel "$bzimage" -initrd "$stage/initramfs-$iommu.cpio" \
-		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 initcall_debug log_buf_len=1M ${VM_APPEND:-}" \
+		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 initcall_debug log_buf_len=1M tsc=unstable ${VM_APPEND:-}" \
 		-display none -serial "file:$log" -monitor none -no-reboot \
 		</dev/null
 	qrc=$?
