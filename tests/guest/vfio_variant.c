@@ -37,47 +37,6 @@ static int load_variant(void)
 	return ret == -EEXIST ? 0 : ret;
 }
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd, ret;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
-/*
- * Bind PCI device @bdf to @driver through driver_override, as tests/guest/init
- * does. 0 when @driver is the device's driver afterwards.
- */
-static int rebind(const char *bdf, const char *driver)
-{
-	char path[256], link[256];
-	const char *name;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
-		 bdf);
-	if (!access(path, F_OK) && sysfs_write(path, bdf))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
-		 bdf);
-	if (sysfs_write(path, driver))
-		return -1;
-	if (sysfs_write("/sys/bus/pci/drivers_probe", bdf))
-		return -1;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = 0;
-	name = strrchr(link, '/');
-	return strcmp(name ? name + 1 : link, driver) ? -1 : 0;
-}
-
 /* A dma-buf PROBE (of GET) on @fd: 0 or -errno. */
 static int dma_buf_probe(int fd)
 {
@@ -118,7 +77,7 @@ FIXTURE_SETUP(variant)
 	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->bdf,
 			      sizeof(self->bdf)));
 	ASSERT_EQ(0, load_variant());
-	ASSERT_EQ(0, rebind(self->bdf, VARIANT)) {
+	ASSERT_EQ(0, pci_bind_driver(self->bdf, VARIANT)) {
 		TH_LOG("binding %s to %s failed", self->bdf, VARIANT);
 	}
 	ASSERT_EQ(0, vdev_open(&self->dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
@@ -134,7 +93,7 @@ FIXTURE_TEARDOWN(variant)
 		close(self->dev.fd);
 	if (self->iommufd >= 0)
 		close(self->iommufd);
-	if (self->bdf[0] && rebind(self->bdf, "vfio-pci"))
+	if (self->bdf[0] && pci_bind_driver(self->bdf, "vfio-pci"))
 		TH_LOG("binding %s back to vfio-pci failed", self->bdf);
 }
 
@@ -176,7 +135,7 @@ TEST(vfio_pci_exports_again)
 
 	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, dev.bdf,
 			      sizeof(dev.bdf)));
-	ASSERT_EQ(0, rebind(dev.bdf, "vfio-pci"));
+	ASSERT_EQ(0, pci_bind_driver(dev.bdf, "vfio-pci"));
 	ASSERT_EQ(0, vdev_open(&dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
 	iommufd = open("/dev/iommu", O_RDWR);
 	ASSERT_LE(0, iommufd);
