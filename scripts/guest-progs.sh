@@ -74,27 +74,23 @@ python3 "$TOP/scripts/ko-rename.py" "$mwork/plain/dma-buf-mapping-test.ko" \
 python3 "$TOP/scripts/ko-rename.py" "$mwork/import/dma-buf-mapping-test.ko" \
 	"$out/module_ns_outsider_import.ko" dma_buf_mapping_test dma_buf_mapping_tesv
 
+# build_module DIR KO OUT PROG: build the external module in tests/guest/DIR
+# against the guest kernel and install its KO as OUT, for guest program PROG.
+build_module() {
+	local work=$obj/$1
+	log "guest programs: module of $4 against $obj"
+	rm -rf "$work"
+	mkdir -p "$work"
+	cp "$TOP/tests/guest/$1"/* "$work/"
+	make -C "$TREE" O="$obj" ARCH=x86_64 M="$work" modules >"$work.log" 2>&1 || {
+		cat "$work.log" >&2
+		die "building the module of $4 failed"
+	}
+	cp "$work/$2" "$out/$3"
+}
+
 # The variant driver of vfio_variant.c: a vfio-pci-core user that does not
 # opt in to dma-buf export.
-log "guest programs: module of vfio_variant.c against $obj"
-vwork=$obj/vfio-variant
-rm -rf "$vwork"
-mkdir -p "$vwork"
-cp "$TOP"/tests/guest/variant/* "$vwork/"
-make -C "$TREE" O="$obj" ARCH=x86_64 M="$vwork" modules >"$vwork.log" 2>&1 || {
-	cat "$vwork.log" >&2
-	die "building the module of vfio_variant.c failed"
-}
-cp "$vwork/vfio-pci-noexport-test.ko" "$out/vfio_variant.ko"
-
+build_module variant vfio-pci-noexport-test.ko vfio_variant.ko vfio_variant.c
 # The importer module of p2p_converter.c: a P2P SGT dma-buf importer on edu.
-log "guest programs: module of p2p_converter.c against $obj"
-pwork=$obj/p2p-importer
-rm -rf "$pwork"
-mkdir -p "$pwork"
-cp "$TOP"/tests/guest/p2p_importer/* "$pwork/"
-make -C "$TREE" O="$obj" ARCH=x86_64 M="$pwork" modules >"$pwork.log" 2>&1 || {
-	cat "$pwork.log" >&2
-	die "building the module of p2p_converter.c failed"
-}
-cp "$pwork/p2p-importer-test.ko" "$out/p2p_importer.ko"
+build_module p2p_importer p2p-importer-test.ko p2p_importer.ko p2p_converter.c
