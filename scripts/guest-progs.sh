@@ -21,10 +21,15 @@ out=$BUILD/guest/progs
 mkdir -p "$out"
 
 st=$TREE/tools/testing/selftests
+# The iommufd selftests get a per-test timeout of 300 s instead of the
+# harness's 30 s (tests/guest/kselftest_timeout.h says why).
 for t in iommu dmabuf-heaps drivers/dma-buf; do
 	log "guest programs: selftests/$t"
 	mkdir -p "$out/st/$t"
-	make -s -C "$st/$t" OUTPUT="$out/st/$t" CC="gcc -static" \
+	ucflags=
+	[ "$t" = iommu ] && ucflags="-I $st -DKSELFTEST_TIMEOUT=300 -include $TOP/tests/guest/kselftest_timeout.h"
+	make -s -B -C "$st/$t" OUTPUT="$out/st/$t" CC="gcc -static" \
+		USERCFLAGS="$ucflags" \
 		KHDR_INCLUDES="-isystem $hdr" >"$out/st-build.log" 2>&1 || {
 		cat "$out/st-build.log" >&2
 		die "building selftests/$t failed"
