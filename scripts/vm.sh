@@ -10,7 +10,8 @@
 #                             the guest did not reach its end or the kernel
 #                             log has an oops, BUG, WARNING, lockdep, KASAN,
 #                             UBSAN or kmemleak report (those two cases go
-#                             to the file VM_RUN_RESULTS names, if set)
+#                             to the file VM_RUN_RESULTS names, if set);
+#                             VM_VARIANT=debug runs it on the debug kernel
 # ivshmem's BAR2 is backed by build/guest/ivshmem-<variant>.bin, readable
 # after the run. ivshmem sits alone behind a PCIe root port, so that the
 # kernel can reset it (secondary bus reset): VFIO_DEVICE_RESET and
@@ -21,7 +22,7 @@ set -euo pipefail
 mode=${1:?usage: vm.sh test normal|debug | vm.sh run PROG}
 case "$mode" in
 test) variant=${2:-normal} ;;
-run) variant=normal; prog=${2:?usage: vm.sh run PROG} ;;
+run) variant=${VM_VARIANT:-normal}; prog=${2:?usage: vm.sh run PROG} ;;
 *) die "unknown mode $mode" ;;
 esac
 
