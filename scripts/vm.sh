@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Boot the patched kernel in QEMU (q35, TCG, emulated Intel IOMMU, edu and
 # ivshmem-plain) and run guest programs.
-#   vm.sh test normal|debug   the guest tests of tests/guest/list, one boot per
+#   vm.sh test normal|debug   the guest tests of tests/guest/list (or of the
+#                             list file VM_LIST names), one boot per
 #                             value of its iommu column; results in
 #                             build/results/vm-test[-debug].tsv
 #   vm.sh run PROG            one static program (or a .c file, built here)
@@ -150,9 +151,10 @@ out=$results/vm-test$suffix.tsv
 : >"$out"
 rc=0
 # A malformed row of the list is a failed case (and does not run).
-python3 "$TOP/scripts/guest_results.py" --check-list "$TOP/tests/guest/list" "guest-$variant" >>"$out" || rc=1
+list=${VM_LIST:-$TOP/tests/guest/list}
+python3 "$TOP/scripts/guest_results.py" --check-list "$list" "guest-$variant" >>"$out" || rc=1
 for iommu in on off; do
-	awk -v v="$iommu" '!/^#/ && NF >= 5 && $4 == v' "$TOP/tests/guest/list" >"$stage/list-$iommu"
+	awk -v v="$iommu" '!/^#/ && NF >= 5 && $4 == v' "$list" >"$stage/list-$iommu"
 	[ -s "$stage/list-$iommu" ] || continue
 	boot "$stage/list-$iommu" "$iommu"
 	python3 "$TOP/scripts/guest_results.py" "$stage/console-$iommu.log.clean" \
