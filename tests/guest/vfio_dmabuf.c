@@ -479,6 +479,8 @@ TEST_F(dmabuf, non_p2p_importer_refused_by_negotiation)
 	h.fd = fd;
 	ASSERT_EQ(-1, ioctl(card, DRM_IOCTL_PRIME_FD_TO_HANDLE, &h));
 	TH_LOG("vgem import refused: %s", strerror(errno));
+	/* the negotiation's answer: no mapping type in common */
+	ASSERT_EQ(EOPNOTSUPP, errno);
 	close(fd);
 	close(card);
 }
