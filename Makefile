@@ -1,7 +1,7 @@
 # DMA-buf mapping types for Linux 6.12: the workbench.
 # Every target is a script in scripts/; see README.md.
 
-.PHONY: help setup tree export kunit check test demo bench vm-test vm-test-debug vm-run
+.PHONY: help setup tree export kunit check test demo bench vm-test vm-test-debug vm-run vmm-test
 
 help:
 	@echo "make demo    - boot the patched kernel in QEMU and show P2P DMA into a BAR via a dma-buf"
@@ -15,6 +15,7 @@ help:
 	@echo "make vm-test - KUnit on x86_64, then the guest tests in QEMU (IOMMU, VFIO, iommufd)"
 	@echo "make vm-test-debug - the guest tests on a PROVE_LOCKING/KASAN/kmemleak kernel"
 	@echo "make vm-run PROG=path - boot the guest and run one static program (or .c file)"
+	@echo "make vmm-test [VARIANT=debug] - Debian's QEMU 11 as the VMM in the guest: edu DMAs into ivshmem's BAR"
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +44,9 @@ vm-test-debug:
 vm-run:
 	@test -n "$(PROG)" || { echo "usage: make vm-run PROG=path/to/static-program-or.c"; exit 2; }
 	@scripts/vm.sh run "$(abspath $(PROG))"
+
+vmm-test:
+	@scripts/vmm-test.sh $(or $(VARIANT),normal)
 
 test:
 	@scripts/test.sh

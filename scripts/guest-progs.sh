@@ -2,12 +2,13 @@
 # Build the guest test programs, static, against the uapi headers of the
 # patched tree (from a guest kernel build dir given as $1): the tree's own
 # selftests (iommu, dmabuf-heaps, drivers/dma-buf) with their own Makefiles,
-# and the project's programs in tests/guest and demo with -Wall -Wextra
-# -Werror. Also the modules of tests/guest/module_ns.c (tests/guest/module),
-# built against the kernel of that build dir, so that their vermagic matches
-# it, and renamed copies of them (scripts/ko-rename.py); and the variant
-# driver of tests/guest/vfio_variant.c (tests/guest/variant), and the dma-buf
-# importer of tests/guest/p2p_converter.c (tests/guest/p2p_importer).
+# the project's programs in tests/guest and demo with -Wall -Wextra -Werror,
+# and the shell parts of tests/guest (*.sh). Also the modules of
+# tests/guest/module_ns.c (tests/guest/module), built against the kernel of
+# that build dir, so that their vermagic matches it, and renamed copies of
+# them (scripts/ko-rename.py); and the variant driver of
+# tests/guest/vfio_variant.c (tests/guest/variant), and the dma-buf importer
+# of tests/guest/p2p_converter.c (tests/guest/p2p_importer).
 # Extra programs to build: further arguments (paths to .c files).
 # Output: build/guest/progs.
 set -euo pipefail
@@ -43,6 +44,10 @@ for c in "$TOP"/tests/guest/*.c "$TOP"/demo/*.c "$@"; do
 	[ -f "$c" ] || die "no such program source: $c"
 	log "guest programs: $(basename "$c")"
 	gcc "${cflags[@]}" -o "$out/$(basename "$c" .c)" "$c"
+done
+# Shell parts of guest tests (vmm_test.sh), run by busybox sh.
+for s in "$TOP"/tests/guest/*.sh; do
+	install -m 755 "$s" "$out/"
 done
 
 # The modules of module_ns.c: dma-buf-mapping-test, a name the PAL importer

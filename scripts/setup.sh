@@ -8,6 +8,7 @@ pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio rsync
 	xz-utils python3 perl git ccache file
 	qemu-system-x86 busybox-static
+	mmdebstrap
 )
 
 sudo=

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Boot the patched kernel in QEMU (q35, TCG, emulated Intel IOMMU, edu and
 # ivshmem-plain) and run guest programs.
-#   vm.sh test normal|debug   the guest tests of tests/guest/list (or of the
-#                             list file VM_LIST names), one boot per
+#   vm.sh test normal|debug [LIST]
+#                             the guest tests of tests/guest/list (or of the
+#                             list file VM_LIST names; or of LIST,
+#                             tests/guest/NAME.list), one boot per
 #                             value of its iommu column; results in
-#                             build/results/vm-test[-debug].tsv
+#                             build/results/vm-test[-debug].tsv (or
+#                             NAME[-debug].tsv)
 #   vm.sh run PROG            one static program (or a .c file, built here)
 #                             with the devices bound and the IOMMU on; prints
 #                             its output and exits with its status, or 1 if
@@ -17,12 +20,14 @@
 # after the run. ivshmem sits alone behind a PCIe root port, so that the
 # kernel can reset it (secondary bus reset): VFIO_DEVICE_RESET and
 # VFIO_DEVICE_PCI_HOT_RESET work on it. edu stays on the root bus.
+# VM_INITRD_EXTRA=CPIO appends CPIO to the initramfs (make vmm-test: the
+# root of QEMU 11).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:?usage: vm.sh test normal|debug | vm.sh run PROG}
 case "$mode" in
-test) variant=${2:-normal} ;;
+test) variant=${2:-normal}; list=${3:-${VM_LIST:-$TOP/tests/guest/list}} ;;
 run) variant=${VM_VARIANT:-normal}; prog=${2:?usage: vm.sh run PROG} ;;
 *) die "unknown mode $mode" ;;
 esac
@@ -32,7 +37,16 @@ obj=$gdir/$variant
 bzimage=$("$TOP/scripts/guest-kernel.sh" "$variant")
 "$TOP/scripts/guest-progs.sh" "$obj"
 progs=$gdir/progs
+name=vm-test
+prefix=guest
+# A LIST argument names the step (its results file and case prefix); a
+# list from VM_LIST runs as vm-test.
+if [ "$mode" = test ] && [ -n "${3:-}" ]; then
+	name=$(basename "$list" .list)
+	prefix=${name%-test}
+fi
 stage=$gdir/stage-$mode-$variant
+[ "$name" = vm-test ] || stage=$gdir/stage-$name-$variant
 rm -rf "$stage"
 mkdir -p "$stage"
 
@@ -64,6 +78,10 @@ boot() {
 	} >"$cpiolist"
 	[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
 	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
+	if [ -n "${VM_INITRD_EXTRA:-}" ]; then
+		log "vm: appending $VM_INITRD_EXTRA to the initramfs"
+		cat "$VM_INITRD_EXTRA" >>"$stage/initramfs-$iommu.cpio"
+	fi
 
 	# The CPU: QEMU's default (qemu64) with the family of AMD Zen (17h).
 	# The PCI core lets a device reach another's BAR through the host
@@ -147,21 +165,23 @@ results=$BUILD/results
 mkdir -p "$results"
 suffix=
 [ "$variant" = debug ] && suffix=-debug
-out=$results/vm-test$suffix.tsv
+out=$results/$name$suffix.tsv
 : >"$out"
 rc=0
 # A malformed row of the list is a failed case (and does not run).
-list=${VM_LIST:-$TOP/tests/guest/list}
-python3 "$TOP/scripts/guest_results.py" --check-list "$list" "guest-$variant" >>"$out" || rc=1
+python3 "$TOP/scripts/guest_results.py" --check-list "$list" "$prefix-$variant" >>"$out" || rc=1
+# The boot-time dma-buf selftests run in every boot; they are cases of the
+# guest tests only (another list's boot would count them again).
+selftests=()
+[ "$name" = vm-test ] && selftests=("$TREE/drivers/dma-buf/selftests.h")
 for iommu in on off; do
 	awk -v v="$iommu" '!/^#/ && NF >= 5 && $4 == v' "$list" >"$stage/list-$iommu"
 	[ -s "$stage/list-$iommu" ] || continue
 	boot "$stage/list-$iommu" "$iommu"
 	python3 "$TOP/scripts/guest_results.py" "$stage/console-$iommu.log.clean" \
-		"$stage/list-$iommu" "guest-$variant-iommu-$iommu" \
-		"$TREE/drivers/dma-buf/selftests.h" >>"$out" || rc=1
+		"$stage/list-$iommu" "$prefix-$variant-iommu-$iommu" "${selftests[@]}" >>"$out" || rc=1
 	if [ "$qrc" -ne 0 ]; then
-		printf 'FAIL\tguest-%s-iommu-%s: qemu exited with status %d\n' "$variant" "$iommu" "$qrc" >>"$out"
+		printf 'FAIL\t%s-%s-iommu-%s: qemu exited with status %d\n' "$prefix" "$variant" "$iommu" "$qrc" >>"$out"
 		rc=1
 	fi
 done
