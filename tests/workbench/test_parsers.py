@@ -16,6 +16,7 @@ GUEST = os.path.join(TOP, "scripts", "guest_results.py")
 KUNIT = os.path.join(TOP, "scripts", "kunit_results.py")
 CHECKPATCH = os.path.join(TOP, "scripts", "checkpatch_exceptions.py")
 TOTALS = os.path.join(TOP, "scripts", "totals.py")
+HOSTCHECK = os.path.join(TOP, "scripts", "hostcheck.py")
 LIST = "prog pass 10 on prog\nbad fail:1 10 on bad\n"
 SELFTESTS_H = "selftest(sanitycheck, __sanitycheck__) /* keep first */\n" \
     "selftest(dma_fence, dma_fence)\nselftest(dma_resv, dma_resv)\n"
@@ -96,6 +97,20 @@ def checkpatch(log, subject="dma-buf: Add a file"):
     with tempfile.TemporaryDirectory() as d:
         e, l = files(d, exc=EXCEPTIONS, log=log)
         return run(CHECKPATCH, e, subject, l)
+
+
+def hostcheck(log, data):
+    with tempfile.TemporaryDirectory() as d:
+        lp, = files(d, log=log)
+        bp = os.path.join(d, "bar2")
+        with open(bp, "wb") as f:
+            f.write(data)
+        return run(HOSTCHECK, lp, bp, "t")
+
+
+def dma_pattern(seed, n):
+    """dma_pattern() of tests/guest/guest.h, written out again."""
+    return bytes(((i * 131 + seed * 17 + (i >> 8)) ^ seed) & 0xff for i in range(n))
 
 
 def fails_with(out, *words):
@@ -241,6 +256,30 @@ def checkpatch_checks():
     yield "checkpatch: a failure without a finding fails", rc == 1
 
 
+def hostcheck_checks():
+    log = ("noise\nhostcheck: expect pattern 2 at BAR2+0x1000, 300 bytes\n"
+           "hostcheck: expect zero at BAR2+0x2000, 16 bytes\n")
+    good = bytearray(0x3000)
+    good[0x1000:0x1000 + 300] = dma_pattern(2, 300)
+    good[0x2000:0x2010] = b"\xff" * 16
+    rc, out = hostcheck(log, bytes(good))
+    yield "hostcheck: a pattern that is there passes, a zero range that is not fails", (
+        rc == 1 and "PASS\tt: host file holds pattern 2 at BAR2+0x1000 (300 bytes)" in out
+        and "FAIL\tt: host file holds zero at BAR2+0x2000 (16 bytes)" in out)
+    good[0x2000:0x2010] = bytes(16)
+    good[0x1000 + 299] ^= 1
+    rc, out = hostcheck(log, bytes(good))
+    yield "hostcheck: one wrong byte of a pattern fails it", rc == 1 and fails_with(
+        out, "pattern 2") and not fails_with(out, "zero")
+    good[0x1000 + 299] ^= 1
+    rc, out = hostcheck(log, bytes(good))
+    yield "hostcheck: every expectation met passes", rc == 0 and len(out) == 2 and all(
+        l.startswith("PASS") for l in out)
+    rc, out = hostcheck("hostcheck: expect pattern 1 at BAR2+0x0 2048 bytes\n", bytes(good))
+    yield "hostcheck: no (well-formed) hostcheck line is a failure", rc == 1 and out == [
+        "FAIL\tt: host check: the guest printed no hostcheck lines"]
+
+
 def totals_checks():
     with tempfile.TemporaryDirectory() as top:
         cases = "".join(f"{s}\t{st}\t{n}\n" for s, st, n in (
@@ -264,11 +303,33 @@ def totals_checks():
                 "harness": "    1 passed,   1 failed", "repeats": "    3 passed,   0 failed"}
         yield "totals: cases by origin, reruns counted once as repeats", rc == 0 and all(
             any(l.startswith(f"  {o + ':':<9}{w}") for l in out) for o, w in want.items())
+    with tempfile.TemporaryDirectory() as top:
+        cases = "".join(f"{s}\t{st}\t{n}\n" for s, st, n in (
+            ("vmm-test", "PASS", "vmm-normal.list: 1 rows, all well-formed"),
+            ("vmm-test", "PASS", "vmm-normal-iommu-on.vmm.P2P lands"),
+            ("vmm-test", "FAIL", "vmm-normal-iommu-on.vmm.quit"),
+            ("vmm-test", "PASS", "vmm-normal-iommu-on.guest ran to the end"),
+            ("vmm-test", "PASS", "vmm-normal: host file holds zero at BAR2+0x2000 (2 bytes)"),
+            ("vmm-test", "FAIL", "vmm-test: exited with status 1"),
+            ("vmm-test-debug", "PASS", "vmm-debug-iommu-on.vmm.P2P lands"),
+            ("vmm-test-debug", "PASS", "vmm-debug: host file holds zero at BAR2+0x2000 (2 bytes)"),
+            ("vmm-test-debug", "PASS", "vmm-debug-iommu-on.guest ran to the end"),
+            ("vm-test", "PASS", "guest-normal-iommu-on.guest ran to the end")))
+        c = files(top, **{"cases": cases, "tests/guest/list": "edu-dma pass 1 on edu_dma\n",
+                           "tests/guest/vmm-test.list": "vmm pass 1 on vmm.sh\n",
+                           "tests/guest/vmm.sh": ""})[0]
+        rc, out = run(TOTALS, c, top)
+        want = {"series": "    2 passed,   1 failed", "base": "    0 passed,   0 failed",
+                "harness": "    3 passed,   1 failed", "repeats": "    3 passed,   0 failed"}
+        yield "totals: vmm-test's QEMU 11 and host cases are the series', debug reruns repeats", \
+            rc == 0 and all(any(l.startswith(f"  {o + ':':<9}{w}") for l in out)
+                            for o, w in want.items())
 
 
 def main():
     bad = 0
-    for group in (guest_checks, kunit_checks, checkpatch_checks, totals_checks):
+    for group in (guest_checks, kunit_checks, checkpatch_checks, hostcheck_checks,
+                  totals_checks):
         try:
             for name, ok in group():
                 print(f"{'PASS' if ok else 'FAIL'}\tworkbench.{name}")
