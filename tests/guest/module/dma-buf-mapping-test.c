@@ -2,8 +2,9 @@
 /*
  * A module of tests/guest/module_ns.c. Its name, dma-buf-mapping-test, is in
  * the list of modules allowed to use the PAL importer symbols (exported with
- * EXPORT_SYMBOL_GPL_FOR_MODULES()), and the guest kernel does not build the
- * KUnit module of that name, so this one can take it. The test loads it as
+ * EXPORT_SYMBOL_GPL_FOR_MODULES()) because the guest kernel builds the KUnit
+ * suites of that name as a module; the guest never loads that one, so this
+ * one can take the name. The test loads it as
  * is, which must work, and copies of it renamed to a name of the same length
  * that is not in the list, which the module loader must refuse.
  *
