@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything, in order: the workbench's own parser checks, setup, tree,
+# Everything, in order: setup, tree, the workbench's own parser checks,
 # kunit (UML), check, kunit on x86_64, the guest tests (vm-test), the
 # modpost check of the PAL importer symbols against the guest kernel's
 # Module.symvers (modpost), the demo (make demo), QEMU 11 as the VMM in the
@@ -61,10 +61,11 @@ step() {
 	return "$rc"
 }
 
-step workbench bash -c "python3 '$TOP/tests/workbench/test_parsers.py' >'$results/workbench.tsv'"
+# setup first: on a fresh machine even python3 comes from it.
 step setup "$TOP/scripts/setup.sh" &&
 step tree "$TOP/scripts/tree.sh"
 ready=$?
+step workbench bash -c "python3 '$TOP/tests/workbench/test_parsers.py' >'$results/workbench.tsv'"
 if [ "$ready" -eq 0 ]; then
 	step kunit "$TOP/scripts/kunit.sh"
 	step check "$TOP/scripts/check.sh"
