@@ -17,8 +17,10 @@
 #                             to the file VM_RUN_RESULTS names, if set);
 #                             VM_VARIANT=debug runs it on the debug kernel
 # ivshmem's BAR2 is backed by build/guest/ivshmem-<variant>.bin, readable
-# after the run. ivshmem sits alone behind a PCIe root port, so that the
-# kernel can reset it (secondary bus reset): VFIO_DEVICE_RESET and
+# after the run: a sparse file of VM_IVSHMEM_SIZE bytes (a power of two,
+# suffixes K, M, G; default 4M, what the tests expect; make bench-bar boots
+# with 1G). ivshmem sits alone behind a PCIe root port, so that the kernel
+# can reset it (secondary bus reset): VFIO_DEVICE_RESET and
 # VFIO_DEVICE_PCI_HOT_RESET work on it. edu stays on the root bus.
 # VM_INITRD_EXTRA=CPIO appends CPIO to the initramfs (make vmm-test: the
 # root of QEMU 11).
@@ -33,6 +35,9 @@ run) variant=${VM_VARIANT:-normal}; prog=${2:?usage: vm.sh run PROG} ;;
 esac
 
 gdir=$BUILD/guest
+shm_size=$(numfmt --from=iec "${VM_IVSHMEM_SIZE:-4M}" 2>/dev/null) || shm_size=0
+[ "$shm_size" -ge 4096 ] && [ $((shm_size & (shm_size - 1))) -eq 0 ] ||
+	die "VM_IVSHMEM_SIZE=${VM_IVSHMEM_SIZE:-} is not a power of two of at least 4K"
 obj=$gdir/$variant
 bzimage=$("$TOP/scripts/guest-kernel.sh" "$variant")
 "$TOP/scripts/guest-progs.sh" "$obj"
@@ -99,7 +104,7 @@ boot() {
 
 	shm=$gdir/ivshmem-$variant.bin
 	rm -f "$shm"
-	truncate -s 4M "$shm"
+	truncate -s "$shm_size" "$shm"
 	log=$stage/console-$iommu.log
 	mem=4G
 	[ "$variant" = debug ] && mem=5G
@@ -111,7 +116,7 @@ boot() {
 		-machine q35 -accel tcg -cpu "$cpu" -smp 2 -m "$mem" \
 		-device intel-iommu \
 		-device edu \
-		-object "memory-backend-file,id=shm,mem-path=$shm,size=4M,share=on" \
+		-object "memory-backend-file,id=shm,mem-path=$shm,size=$shm_size,share=on" \
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 \
 		-device ivshmem-plain,memdev=shm,bus=rp1 \
 		-kernel "$bzimage" -initrd "$stage/initramfs-$iommu.cpio" \
