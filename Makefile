@@ -1,7 +1,7 @@
 # DMA-buf mapping types for Linux 6.12: the workbench.
 # Every target is a script in scripts/; see README.md.
 
-.PHONY: help setup tree export kunit check test demo bench vm-test vm-test-debug vm-run vmm-test
+.PHONY: help setup tree export kunit check test demo bench bench-bar vm-test vm-test-debug vm-run vmm-test
 
 help:
 	@echo "make demo    - boot the patched kernel in QEMU and show P2P DMA into a BAR via a dma-buf"
@@ -11,7 +11,8 @@ help:
 	@echo "make export  - rewrite patches/ from base..HEAD of build/linux"
 	@echo "make kunit   - the dma-buf KUnit suites under UML"
 	@echo "make check   - each patch: applies, checkpatch --strict, kernel-doc, builds, KUnit"
-	@echo "make bench   - attach/map cycle microbenchmark: base vs series, ns per cycle and ratio"
+	@echo "make bench   - attach/map cycle microbenchmark: base vs series, ns per cycle and ratio; then bench-bar"
+	@echo "make bench-bar - guest: map a 1 GiB BAR via dma-buf vs VFIO type1: times, IOMMU entries vs minimum"
 	@echo "make vm-test - KUnit on x86_64, then the guest tests in QEMU (IOMMU, VFIO, iommufd)"
 	@echo "make vm-test-debug - the guest tests on a PROVE_LOCKING/KASAN/kmemleak kernel"
 	@echo "make vm-run PROG=path - boot the guest and run one static program (or .c file)"
@@ -33,7 +34,10 @@ check:
 	@scripts/check.sh
 
 bench:
-	@scripts/bench.sh
+	@rc=0; scripts/bench.sh || rc=1; scripts/bench-bar.sh || rc=1; exit $$rc
+
+bench-bar:
+	@scripts/bench-bar.sh
 
 vm-test:
 	@rc=0; KUNIT_ARCH=x86_64 scripts/kunit.sh || rc=1; scripts/vm.sh test normal || rc=1; exit $$rc
