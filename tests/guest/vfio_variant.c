@@ -11,6 +11,12 @@
  * vfio-pci-core's functions, as vfio-pci is, without dma_buf_ops, that
  * binds only through driver_override. ivshmem is bound to it, then back
  * to vfio-pci, where export must work.
+ *
+ * The same module has a second driver that opts in with vfio-pci's own
+ * vfio_pci_core_bar_dma_buf_phys() but shows it the BAR as the PCI core
+ * leaves one it could not assign (IORESOURCE_UNSET): the export must be
+ * ENODEV, as mmap of such a BAR is refused, and never hand out the
+ * resource's stale start as a physical address.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,6 +29,7 @@
 #define PG		4096ULL
 #define VARIANT_KO	"/tests/vfio_variant.ko"
 #define VARIANT		"vfio-pci-noexport-test"
+#define UNSETBAR	"vfio-pci-unsetbar-test"
 
 /* Load the variant driver; it may be loaded already. 0 or -errno. */
 static int load_variant(void)
@@ -126,7 +133,49 @@ TEST_F(variant, get_is_eopnotsupp)
 	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->dev, 0));
 }
 
-/* ivshmem back on vfio-pci (the teardown above did it): export works. */
+FIXTURE(unsetbar) {
+	char bdf[32];
+	struct vdev dev;
+	int iommufd;
+};
+
+/* ivshmem on the driver whose BAR2 looks unassigned to the export. */
+FIXTURE_SETUP(unsetbar)
+{
+	self->dev.fd = -1;
+	self->iommufd = -1;
+	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->bdf,
+			      sizeof(self->bdf)));
+	ASSERT_EQ(0, load_variant());
+	ASSERT_EQ(0, pci_bind_driver(self->bdf, UNSETBAR)) {
+		TH_LOG("binding %s to %s failed", self->bdf, UNSETBAR);
+	}
+	ASSERT_EQ(0, vdev_open(&self->dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
+	self->iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_LE(0, self->iommufd);
+	ASSERT_EQ(0, vdev_bind(&self->dev, self->iommufd));
+}
+
+FIXTURE_TEARDOWN(unsetbar)
+{
+	if (self->dev.fd >= 0)
+		close(self->dev.fd);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+	if (self->bdf[0] && pci_bind_driver(self->bdf, "vfio-pci"))
+		TH_LOG("binding %s back to vfio-pci failed", self->bdf);
+}
+
+/* The driver opted in, so PROBE succeeds; the unassigned BAR does not. */
+TEST_F(unsetbar, export_is_enodev)
+{
+	ASSERT_EQ(0, dma_buf_probe(self->dev.fd));
+	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(-ENODEV, export_bar2(&self->dev, PG));
+	ASSERT_EQ(-ENODEV, export_bar2(&self->dev, 4 * PG));
+}
+
+/* ivshmem back on vfio-pci (the teardowns above did it): export works. */
 TEST(vfio_pci_exports_again)
 {
 	struct vdev dev;

@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A vfio-pci variant driver for tests/guest/vfio_variant.c: everything is
- * vfio-pci-core's, as in vfio-pci itself, except that it does not set
- * vfio_pci_core_device.dma_buf_ops. It stands for the variant drivers that
- * hide or fake BAR space (hisi_acc, nvgrace-gpu): VFIO_DEVICE_FEATURE_DMA_BUF
- * must be -EOPNOTSUPP on its devices.
+ * Two vfio-pci variant drivers for tests/guest/vfio_variant.c; everything
+ * else is vfio-pci-core's, as in vfio-pci itself:
  *
- * Its ID table only matches through driver_override, and it has no
- * MODULE_DEVICE_TABLE(), so it never binds to anything on its own.
+ * - vfio-pci-noexport-test does not set vfio_pci_core_device.dma_buf_ops.
+ *   It stands for the variant drivers that hide or fake BAR space
+ *   (hisi_acc, nvgrace-gpu): VFIO_DEVICE_FEATURE_DMA_BUF must be
+ *   -EOPNOTSUPP on its devices.
+ * - vfio-pci-unsetbar-test opts in with vfio-pci's own
+ *   vfio_pci_core_bar_dma_buf_phys(), but marks the BAR IORESOURCE_UNSET
+ *   for the duration of the call, as the PCI core leaves a BAR it could
+ *   not assign: the export must be -ENODEV, never the stale address.
+ *
+ * Their ID tables only match through driver_override, and the module has
+ * no MODULE_DEVICE_TABLE(), so they never bind to anything on their own.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/vfio_pci_core.h>
 
 #define DRV_NAME "vfio-pci-noexport-test"
+#define UNSET_DRV_NAME "vfio-pci-unsetbar-test"
 
 static int noexport_open_device(struct vfio_device *core_vdev)
 {
@@ -47,7 +54,29 @@ static const struct vfio_device_ops noexport_ops = {
 	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
 };
 
-static int noexport_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+/* The BAR as the PCI core leaves it when it cannot assign it. */
+static int unsetbar_get_phys(struct vfio_pci_core_device *vdev,
+			     u32 region_index,
+			     const struct vfio_region_dma_range *ranges,
+			     u32 nr_ranges, struct dma_buf_phys_vec *phys)
+{
+	struct resource *res = pci_resource_n(vdev->pdev, region_index);
+	unsigned long flags = res->flags;
+	int ret;
+
+	res->flags |= IORESOURCE_UNSET;
+	ret = vfio_pci_core_bar_dma_buf_phys(vdev, region_index, ranges,
+					     nr_ranges, phys);
+	res->flags = flags;
+	return ret;
+}
+
+static const struct vfio_pci_dma_buf_ops unsetbar_dma_buf_ops = {
+	.get_phys = unsetbar_get_phys,
+};
+
+static int variant_probe(struct pci_dev *pdev,
+			 const struct vfio_pci_dma_buf_ops *dma_buf_ops)
 {
 	struct vfio_pci_core_device *vdev;
 	int ret;
@@ -57,7 +86,8 @@ static int noexport_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (IS_ERR(vdev))
 		return PTR_ERR(vdev);
 
-	/* No vdev->dma_buf_ops: this driver does not opt in to export. */
+	/* NULL for vfio-pci-noexport-test: it does not opt in to export. */
+	vdev->dma_buf_ops = dma_buf_ops;
 	dev_set_drvdata(&pdev->dev, vdev);
 	ret = vfio_pci_core_register_device(vdev);
 	if (ret) {
@@ -67,7 +97,17 @@ static int noexport_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 }
 
-static void noexport_remove(struct pci_dev *pdev)
+static int noexport_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	return variant_probe(pdev, NULL);
+}
+
+static int unsetbar_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	return variant_probe(pdev, &unsetbar_dma_buf_ops);
+}
+
+static void variant_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 
@@ -75,20 +115,49 @@ static void noexport_remove(struct pci_dev *pdev)
 	vfio_put_device(&vdev->vdev);
 }
 
-static const struct pci_device_id noexport_table[] = {
+static const struct pci_device_id variant_table[] = {
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
 	{}
 };
 
 static struct pci_driver noexport_driver = {
 	.name			= DRV_NAME,
-	.id_table		= noexport_table,
+	.id_table		= variant_table,
 	.probe			= noexport_probe,
-	.remove			= noexport_remove,
+	.remove			= variant_remove,
 	.err_handler		= &vfio_pci_core_err_handlers,
 	.driver_managed_dma	= true,
 };
-module_pci_driver(noexport_driver);
 
-MODULE_DESCRIPTION("guest test: a vfio-pci variant driver without dma-buf export");
+static struct pci_driver unsetbar_driver = {
+	.name			= UNSET_DRV_NAME,
+	.id_table		= variant_table,
+	.probe			= unsetbar_probe,
+	.remove			= variant_remove,
+	.err_handler		= &vfio_pci_core_err_handlers,
+	.driver_managed_dma	= true,
+};
+
+static int __init variant_init(void)
+{
+	int ret;
+
+	ret = pci_register_driver(&noexport_driver);
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&unsetbar_driver);
+	if (ret)
+		pci_unregister_driver(&noexport_driver);
+	return ret;
+}
+module_init(variant_init);
+
+static void __exit variant_exit(void)
+{
+	pci_unregister_driver(&unsetbar_driver);
+	pci_unregister_driver(&noexport_driver);
+}
+module_exit(variant_exit);
+
+MODULE_DESCRIPTION("guest test: vfio-pci variant drivers without dma-buf export and with an unassigned BAR");
 MODULE_LICENSE("GPL");
