@@ -21,6 +21,10 @@ bytes=$(numfmt --from=iec "$size" 2>/dev/null) || bytes=0
 case "$rounds" in ''|*[!0-9]*) die "BENCH_BAR_ROUNDS=$rounds is not a number" ;; esac
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 64 ] || die "BENCH_BAR_ROUNDS must be 1 to 64"
 
+# On a fresh clone: the dependencies and the tree first, as make demo does.
+"$TOP/scripts/setup.sh"
+"$TOP/scripts/tree.sh"
+
 log "bench-bar: ivshmem BAR2 of $size, $rounds rounds per case (log: $out/bench-bar.log)"
 t0=$(date +%s)
 rc=0
