@@ -46,10 +46,10 @@ prepare() {
 	}
 }
 
-# run NAME: one run; prints "CORE ALLOC CORE_MIN ALLOC_MIN": the median and
-# the fastest round of each case, in ns/cycle.
+# run NAME: one run; prints "CORE ALLOC CORE_MIN ALLOC_MIN ATTACH ATTACH_MIN":
+# the median and the fastest round of each case, in ns/cycle.
 run() {
-	local name=$1 out core alloc core_min alloc_min
+	local name=$1 out core alloc core_min alloc_min attach attach_min
 	out=$(cd "$bdir/$1-src" && taskset -c "$cpu" python3 tools/testing/kunit/kunit.py exec \
 		--build_dir="$bdir/$name-uml" --raw_output=all 'dma-buf-bench' 2>&1)
 	echo "$out" >>"$bdir/$name-runs.log"
@@ -57,9 +57,12 @@ run() {
 	alloc=$(field alloc median <<<"$out")
 	core_min=$(field core min <<<"$out")
 	alloc_min=$(field alloc min <<<"$out")
-	[ -n "$core" ] && [ -n "$alloc" ] && [ -n "$core_min" ] && [ -n "$alloc_min" ] ||
+	attach=$(field attach median <<<"$out")
+	attach_min=$(field attach min <<<"$out")
+	[ -n "$core" ] && [ -n "$alloc" ] && [ -n "$core_min" ] && [ -n "$alloc_min" ] &&
+		[ -n "$attach" ] && [ -n "$attach_min" ] ||
 		die "bench: a $name run printed no timing (log: $bdir/$name-runs.log)"
-	echo "$core $alloc $core_min $alloc_min"
+	echo "$core $alloc $core_min $alloc_min $attach $attach_min"
 }
 
 # field CASE WHAT: the number after WHAT ("median" or "min") on the line of
@@ -77,12 +80,12 @@ spread() { sort -n | awk 'NR == 1 {lo=$1} {hi=$1} END {print lo "-" hi}'; }
 prepare base base
 prepare series "$(git -C "$TREE" rev-parse HEAD)"
 rm -f "$bdir"/*-runs.log
-bc=() ba=() sc=() sa=() bcm=() bam=() scm=() sam=()
+bc=() ba=() sc=() sa=() bcm=() bam=() scm=() sam=() bt=() st=() btm=() stm=()
 for i in $(seq "$runs"); do
-	read -r c a cm am < <(run base)
-	bc+=("$c") ba+=("$a") bcm+=("$cm") bam+=("$am")
-	read -r c a cm am < <(run series)
-	sc+=("$c") sa+=("$a") scm+=("$cm") sam+=("$am")
+	read -r c a cm am t tm < <(run base)
+	bc+=("$c") ba+=("$a") bcm+=("$cm") bam+=("$am") bt+=("$t") btm+=("$tm")
+	read -r c a cm am t tm < <(run series)
+	sc+=("$c") sa+=("$a") scm+=("$cm") sam+=("$am") st+=("$t") stm+=("$tm")
 	log "bench: run $i: base ${bc[-1]}/${ba[-1]} ns/cycle, series ${sc[-1]}/${sa[-1]} ns/cycle (core/alloc medians)"
 done
 # report WHAT BASE_MEDIANS SERIES_MEDIANS BASE_MINS SERIES_MINS
@@ -107,3 +110,4 @@ echo "dma-buf attach->map->unmap->detach, legacy importer API, SGT exporter, UML
 echo "($runs alternating runs of each kernel on CPU $cpu; a run is $(sed -n 's/^#define BENCH_ROUNDS\t\([0-9]*\)/\1/p' "$TOP/bench/dma-buf-bench.c") rounds of $(sed -n 's/^#define BENCH_CYCLES\t\([0-9]*\)/\1/p' "$TOP/bench/dma-buf-bench.c") cycles)"
 report "exporter doing no work (the core alone)" "${bc[*]}" "${sc[*]}" "${bcm[*]}" "${scm[*]}"
 report "exporter building a one-entry table per map" "${ba[*]}" "${sa[*]}" "${bam[*]}" "${sam[*]}"
+report "attach and detach alone (the core exporter, no map; not a target)" "${bt[*]}" "${st[*]}" "${btm[*]}" "${stm[*]}"
