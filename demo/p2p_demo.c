@@ -46,24 +46,6 @@ static void check(int ok, const char *fmt, ...)
 		failures++;
 }
 
-static __u64 bar_phys(const char *bdf, int bar)
-{
-	unsigned long long start = 0, end, flags;
-	char path[300];
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	for (i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	fclose(f);
-	return start;
-}
-
 /* Print the attachments of the dma-buf from debugfs bufinfo. */
 static void show_bufinfo(void)
 {
@@ -120,6 +102,7 @@ int main(void)
 	unsigned char *ram;
 	__u32 ioas;
 	__u64 phys;
+	unsigned long long bar_start = 0, bar_end;
 	int iommufd, dmabuf, i, ret;
 	long before, after;
 
@@ -142,7 +125,10 @@ int main(void)
 	if (region_info(&edu, VFIO_PCI_BAR0_REGION_INDEX, &edu_bar0) ||
 	    region_info(&shm, VFIO_PCI_BAR2_REGION_INDEX, &shm_bar2))
 		die_errno("VFIO_DEVICE_GET_REGION_INFO");
-	phys = bar_phys(shm.bdf, 2);
+	/* 0 if sysfs does not tell, as the output then shows. */
+	if (pci_bar_range(shm.bdf, 2, &bar_start, &bar_end))
+		bar_start = 0;
+	phys = bar_start;
 	printf("  edu     %s  iommufd device %u, attached to IOAS %u\n",
 	       edu.bdf, edu.devid, ioas);
 	printf("  ivshmem %s  iommufd device %u, BAR2 at physical 0x%llx, %llu KiB\n",

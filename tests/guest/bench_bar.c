@@ -319,24 +319,6 @@ static int bench_map_file(const char *name, int iommufd, __u32 ioas, int fd,
 	return 0;
 }
 
-static __u64 bar_phys(const char *bdf, int bar)
-{
-	unsigned long long start = 0, end, flags;
-	char path[300];
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	for (i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	fclose(f);
-	return start;
-}
-
 /* The IOMMU's capability register, from sysfs; 0 if unreadable. */
 static __u64 iommu_cap(void)
 {
@@ -642,6 +624,7 @@ int main(void)
 	double dmabuf_map = 0, dmabuf_unmap = 0;
 	char b1[64], name[64];
 	__u64 size, phys, iova, cap, align;
+	unsigned long long bar_start = 0, bar_end;
 	struct timing t;
 	int iommufd, dfd, mfd, rc, i;
 	unsigned char *mem;
@@ -661,7 +644,10 @@ int main(void)
 	if (region_info(&shm, VFIO_PCI_BAR2_REGION_INDEX, &reg))
 		die_errno("BAR2 region info");
 	size = reg.size;
-	phys = bar_phys(shm.bdf, 2);
+	/* 0 if sysfs does not tell, as the output then shows. */
+	if (pci_bar_range(shm.bdf, 2, &bar_start, &bar_end))
+		bar_start = 0;
+	phys = bar_start;
 	align = largest_page();
 	printf("bench-bar: ivshmem %s BAR2 %s at physical 0x%llx (aligned to %s); edu %s\n",
 	       shm.bdf, size_str(size, b1, sizeof(b1)), (unsigned long long)phys,

@@ -81,6 +81,30 @@ static inline unsigned int sysfs_hex(const char *bdf, const char *attr)
 	return strtoul(buf, NULL, 16);
 }
 
+/* The physical range of BAR @bar of PCI device @bdf, from sysfs; 0 or -1. */
+static inline int pci_bar_range(const char *bdf, unsigned int bar,
+				unsigned long long *start,
+				unsigned long long *end)
+{
+	char path[256], line[256];
+	unsigned int i = 0;
+	int ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (i++ == bar) {
+			if (sscanf(line, "%llx %llx", start, end) == 2)
+				ret = 0;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
 /* Find the first PCI device with this vendor:device; 0 on success. */
 static inline int find_pci(unsigned int vendor, unsigned int device,
 			   char *bdf, size_t len)

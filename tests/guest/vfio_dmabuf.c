@@ -264,29 +264,6 @@ TEST_F(dmabuf, total_length_overflow_is_einval)
 	ASSERT_EQ(-EINVAL, dma_buf_get(self->dev.fd, 2, 2, r));
 }
 
-/* The physical range of BAR @bar of PCI device @bdf, from sysfs. */
-static int bar_phys(const char *bdf, unsigned int bar,
-		    unsigned long long *start, unsigned long long *end)
-{
-	char path[256], line[256];
-	unsigned int i = 0;
-	int ret = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (i++ == bar) {
-			if (sscanf(line, "%llx %llx", start, end) == 2)
-				ret = 0;
-			break;
-		}
-	fclose(f);
-	return ret;
-}
-
 /*
  * Whether /proc/iomem shows [@start, @end] requested by vfio-pci (under
  * the name "vfio", from a read, write or dma-buf export of the BAR, or
@@ -321,7 +298,7 @@ TEST_F(dmabuf, export_requests_the_bar_region)
 	unsigned long long start, end;
 	int fd;
 
-	ASSERT_EQ(0, bar_phys(self->dev.bdf, 2, &start, &end));
+	ASSERT_EQ(0, pci_bar_range(self->dev.bdf, 2, &start, &end));
 	TH_LOG("BAR2 at [0x%llx, 0x%llx]", start, end);
 	ASSERT_EQ(0, iomem_vfio_claims(start, end));
 	fd = dma_buf_get(self->dev.fd, 2, 1, &r);

@@ -70,38 +70,62 @@ static int export_bar2(struct vdev *v, __u64 len)
 	return fd < 0 ? -errno : fd;
 }
 
-FIXTURE(variant) {
+/* The state of both fixtures: ivshmem on a test driver. */
+struct on_driver {
 	char bdf[32];
 	struct vdev dev;
 	int iommufd;
 };
 
-/* ivshmem on the variant driver, opened through its cdev and iommufd. */
-FIXTURE_SETUP(variant)
+FIXTURE(variant) {
+	struct on_driver o;
+};
+
+/*
+ * Bind ivshmem to @driver, open it through its cdev and bind it to a new
+ * iommufd; 0 or -1 (and a log line).
+ */
+static int on_driver_setup(struct __test_metadata *_metadata,
+			   struct on_driver *o, const char *driver)
 {
-	self->dev.fd = -1;
-	self->iommufd = -1;
-	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->bdf,
-			      sizeof(self->bdf)));
-	ASSERT_EQ(0, load_variant());
-	ASSERT_EQ(0, pci_bind_driver(self->bdf, VARIANT)) {
-		TH_LOG("binding %s to %s failed", self->bdf, VARIANT);
+	o->dev.fd = -1;
+	o->iommufd = -1;
+	if (find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, o->bdf, sizeof(o->bdf)) ||
+	    load_variant())
+		return -1;
+	if (pci_bind_driver(o->bdf, driver)) {
+		TH_LOG("binding %s to %s failed", o->bdf, driver);
+		return -1;
 	}
-	ASSERT_EQ(0, vdev_open(&self->dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
-	self->iommufd = open("/dev/iommu", O_RDWR);
-	ASSERT_LE(0, self->iommufd);
-	ASSERT_EQ(0, vdev_bind(&self->dev, self->iommufd));
+	if (vdev_open(&o->dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE))
+		return -1;
+	o->iommufd = open("/dev/iommu", O_RDWR);
+	if (o->iommufd < 0)
+		return -1;
+	return vdev_bind(&o->dev, o->iommufd) ? -1 : 0;
 }
 
 /* Back to vfio-pci, for the tests after this program. */
+static void on_driver_teardown(struct __test_metadata *_metadata,
+			       struct on_driver *o)
+{
+	if (o->dev.fd >= 0)
+		close(o->dev.fd);
+	if (o->iommufd >= 0)
+		close(o->iommufd);
+	if (o->bdf[0] && pci_bind_driver(o->bdf, "vfio-pci"))
+		TH_LOG("binding %s back to vfio-pci failed", o->bdf);
+}
+
+/* ivshmem on the variant driver, opened through its cdev and iommufd. */
+FIXTURE_SETUP(variant)
+{
+	ASSERT_EQ(0, on_driver_setup(_metadata, &self->o, VARIANT));
+}
+
 FIXTURE_TEARDOWN(variant)
 {
-	if (self->dev.fd >= 0)
-		close(self->dev.fd);
-	if (self->iommufd >= 0)
-		close(self->iommufd);
-	if (self->bdf[0] && pci_bind_driver(self->bdf, "vfio-pci"))
-		TH_LOG("binding %s back to vfio-pci failed", self->bdf);
+	on_driver_teardown(_metadata, &self->o);
 }
 
 /* The variant driver is a working vfio-pci-core device otherwise. */
@@ -114,65 +138,47 @@ TEST_F(variant, is_a_vfio_pci_core_device)
 	};
 	struct vfio_region_info reg;
 
-	ASSERT_EQ(0, region_info(&self->dev, VFIO_PCI_BAR2_REGION_INDEX, &reg));
+	ASSERT_EQ(0, region_info(&self->o.dev, VFIO_PCI_BAR2_REGION_INDEX, &reg));
 	ASSERT_LE(4 * PG, reg.size);
-	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_FEATURE, &lp));
-	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, ioctl(self->o.dev.fd, VFIO_DEVICE_FEATURE, &lp));
+	ASSERT_EQ(0, cfg_command(&self->o.dev, PCI_COMMAND_MEMORY, 0));
 }
 
 TEST_F(variant, probe_is_eopnotsupp)
 {
-	ASSERT_EQ(-EOPNOTSUPP, dma_buf_probe(self->dev.fd));
+	ASSERT_EQ(-EOPNOTSUPP, dma_buf_probe(self->o.dev.fd));
 }
 
 TEST_F(variant, get_is_eopnotsupp)
 {
-	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
-	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->dev, PG));
+	ASSERT_EQ(0, cfg_command(&self->o.dev, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->o.dev, PG));
 	/* checked before anything else: a bad request gets the same */
-	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->dev, 0));
+	ASSERT_EQ(-EOPNOTSUPP, export_bar2(&self->o.dev, 0));
 }
 
 FIXTURE(unsetbar) {
-	char bdf[32];
-	struct vdev dev;
-	int iommufd;
+	struct on_driver o;
 };
 
 /* ivshmem on the driver whose BAR2 looks unassigned to the export. */
 FIXTURE_SETUP(unsetbar)
 {
-	self->dev.fd = -1;
-	self->iommufd = -1;
-	ASSERT_EQ(0, find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->bdf,
-			      sizeof(self->bdf)));
-	ASSERT_EQ(0, load_variant());
-	ASSERT_EQ(0, pci_bind_driver(self->bdf, UNSETBAR)) {
-		TH_LOG("binding %s to %s failed", self->bdf, UNSETBAR);
-	}
-	ASSERT_EQ(0, vdev_open(&self->dev, IVSHMEM_VENDOR, IVSHMEM_DEVICE));
-	self->iommufd = open("/dev/iommu", O_RDWR);
-	ASSERT_LE(0, self->iommufd);
-	ASSERT_EQ(0, vdev_bind(&self->dev, self->iommufd));
+	ASSERT_EQ(0, on_driver_setup(_metadata, &self->o, UNSETBAR));
 }
 
 FIXTURE_TEARDOWN(unsetbar)
 {
-	if (self->dev.fd >= 0)
-		close(self->dev.fd);
-	if (self->iommufd >= 0)
-		close(self->iommufd);
-	if (self->bdf[0] && pci_bind_driver(self->bdf, "vfio-pci"))
-		TH_LOG("binding %s back to vfio-pci failed", self->bdf);
+	on_driver_teardown(_metadata, &self->o);
 }
 
 /* The driver opted in, so PROBE succeeds; the unassigned BAR does not. */
 TEST_F(unsetbar, export_is_enodev)
 {
-	ASSERT_EQ(0, dma_buf_probe(self->dev.fd));
-	ASSERT_EQ(0, cfg_command(&self->dev, PCI_COMMAND_MEMORY, 0));
-	ASSERT_EQ(-ENODEV, export_bar2(&self->dev, PG));
-	ASSERT_EQ(-ENODEV, export_bar2(&self->dev, 4 * PG));
+	ASSERT_EQ(0, dma_buf_probe(self->o.dev.fd));
+	ASSERT_EQ(0, cfg_command(&self->o.dev, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(-ENODEV, export_bar2(&self->o.dev, PG));
+	ASSERT_EQ(-ENODEV, export_bar2(&self->o.dev, 4 * PG));
 }
 
 /* ivshmem back on vfio-pci (the teardowns above did it): export works. */
