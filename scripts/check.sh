@@ -57,8 +57,8 @@ git -C "$src" clean -fdxq
 
 kmake() { make -C "$src" O="$obj" ARCH=x86_64 -j"$JOBS" "$@"; }
 
-# Merge the fragment into x86_64_defconfig (again after each patch, as a
-# patch may add the options the fragment asks for).
+# Merge the fragment into x86_64_defconfig (again after each patch that
+# touches a Kconfig file, as it may add the options the fragment asks for).
 configure() {
 	kmake -s x86_64_defconfig >/dev/null
 	(cd "$src" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -O "$obj" \
@@ -151,7 +151,11 @@ for p in "${patches[@]}"; do
 		record FAIL "$name: kernel-doc ($kdoc_after findings, $kdoc_before before)"
 	fi
 
-	configure
+	# Configure again only when the patch may add options the fragment
+	# asks for.
+	if printf '%s\n' "${touched[@]}" | grep -q 'Kconfig'; then
+		configure
+	fi
 	objs=()
 	rebuild_all=0
 	for f in "${touched[@]}"; do
