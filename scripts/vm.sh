@@ -81,7 +81,6 @@ boot() {
 			[ -f "$p" ] && echo "file /tests/$(basename "$p") $p 644 0 0"
 		done
 	} >"$cpiolist"
-	[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
 	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
 	if [ -n "${VM_INITRD_EXTRA:-}" ]; then
 		log "vm: appending $VM_INITRD_EXTRA to the initramfs"
@@ -102,7 +101,11 @@ boot() {
 	# the clocksource the default CPU gave the guest.
 	cpu=${VM_CPU:-qemu64,family=23}
 
+	# The boot without the IOMMU's driver runs beside the other one
+	# (below) and has a file of its own; the tests that look at the file
+	# after the run all boot with the IOMMU on.
 	shm=$gdir/ivshmem-$variant.bin
+	[ "$iommu" = on ] || shm=$gdir/ivshmem-$variant-$iommu.bin
 	rm -f "$shm"
 	truncate -s "$shm_size" "$shm"
 	log=$stage/console-$iommu.log
@@ -125,9 +128,12 @@ boot() {
 		</dev/null
 	qrc=$?
 	set -e
-	log "vm: qemu exited with $qrc after $(( $(date +%s) - t0 )) s"
+	log "vm: qemu ($iommu) exited with $qrc after $(( $(date +%s) - t0 )) s"
 	tr -d '\r' <"$log" >"$log.clean"
+	echo "$qrc" >"$stage/qemu-status-$iommu"
 }
+
+[ -x "$obj/usr/gen_init_cpio" ] || make -C "$TREE" O="$obj" -s usr/gen_init_cpio
 
 if [ "$mode" = run ]; then
 	case "$prog" in
@@ -179,12 +185,25 @@ python3 "$TOP/scripts/guest_results.py" --check-list "$list" "$prefix-$variant" 
 # guest tests only (another list's boot would count them again).
 selftests=()
 [ "$name" = vm-test ] && selftests=("$TREE/drivers/dma-buf/selftests.h")
+# The two boots (IOMMU on and off) run side by side, each QEMU on a host
+# CPU of its own when there is one; VM_SERIAL=1 runs them one after the
+# other.
+boots=()
 for iommu in on off; do
 	awk -v v="$iommu" '!/^#/ && NF >= 5 && $4 == v' "$list" >"$stage/list-$iommu"
 	[ -s "$stage/list-$iommu" ] || continue
-	boot "$stage/list-$iommu" "$iommu"
+	boots+=("$iommu")
+	if [ "${VM_SERIAL:-0}" = 1 ]; then
+		boot "$stage/list-$iommu" "$iommu"
+	else
+		boot "$stage/list-$iommu" "$iommu" &
+	fi
+done
+wait
+for iommu in "${boots[@]}"; do
 	python3 "$TOP/scripts/guest_results.py" "$stage/console-$iommu.log.clean" \
 		"$stage/list-$iommu" "$prefix-$variant-iommu-$iommu" "${selftests[@]}" >>"$out" || rc=1
+	qrc=$(cat "$stage/qemu-status-$iommu" 2>/dev/null || echo 255)
 	if [ "$qrc" -ne 0 ]; then
 		printf 'FAIL\t%s-%s-iommu-%s: qemu exited with status %d\n' "$prefix" "$variant" "$iommu" "$qrc" >>"$out"
 		rc=1
