@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Check the series patch by patch on the pristine base, in a worktree of
-# build/linux at `base` (build/check/src). For every patch in patches/series:
+# build/linux at `base` (build/check/linux). For every patch in patches/series:
 #   apply       - git am applies it on top of the previous ones
 #   checkpatch  - scripts/checkpatch.pl --strict is clean, or each of its
 #                 findings (type and message) is listed for the patch in
@@ -18,9 +18,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-src=$BUILD/check/src
+# The worktree and the UML build sit in build/check as build/linux and
+# build/kunit-uml sit in build: the compiler sees the same relative paths
+# (../linux/...), so ccache serves the UML objects the series leaves alone
+# from the kunit step's build instead of compiling them again.
+src=$BUILD/check/linux
 obj=$BUILD/check/x86_64
-uml=$BUILD/check/uml
+uml=$BUILD/check/kunit-uml
 results=$BUILD/results
 out=$results/check.tsv
 frag=$CONFIGS/check-x86_64.config
@@ -43,6 +47,13 @@ if [ "${#patches[@]}" -eq 0 ]; then
 fi
 
 record() { printf '%s\t%s\n' "$1" "$2" >>"$out"; [ "$1" = PASS ] || log "check: $1 $2"; }
+
+# The worktree and UML build of older versions of this script.
+if [ -e "$BUILD/check/src" ] || [ -e "$BUILD/check/uml" ]; then
+	git -C "$TREE" worktree remove --force "$BUILD/check/src" 2>/dev/null || true
+	rm -rf "$BUILD/check/src" "$BUILD/check/uml"
+	git -C "$TREE" worktree prune
+fi
 
 # A pristine worktree at base.
 if [ ! -e "$src/.git" ]; then
