@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Everything: setup, tree, the workbench's own parser checks, then two
 # tracks side by side (TEST_SERIAL=1 runs them one after the other):
-#   uml    kunit (UML), check
-#   guest  kunit on x86_64, the guest tests (vm-test), the modpost check of
+#   uml    kunit (UML), check, kunit on x86_64 (kunit-x86_64: its own
+#          kernel, built and run by kunit.py in QEMU)
+#   guest  the guest tests (vm-test), the modpost check of
 #          the PAL importer symbols against the guest kernel's
 #          Module.symvers (modpost), the demo (make demo), QEMU 11 as the
 #          VMM in the guest (vmm-test), and the guest tests and QEMU 11 on
 #          the debug kernel (vm-test-debug, vmm-test-debug)
-# The tracks share nothing but the ccache: uml builds in build/kunit-uml
-# and build/check, guest in build/kunit-x86_64 and build/guest. Most of the
+# The tracks share nothing but the ccache: uml builds in build/kunit-uml,
+# build/check and build/kunit-x86_64, guest in build/guest. Most of the
 # guest track is one QEMU (TCG, one thread) running tests, most of the uml
 # track compiling; so that a compile never slows a guest test towards its
 # timeout, the uml track runs at nice 10 (TEST_NICE). The guest track's
@@ -77,13 +78,13 @@ track_uml() {
 	t0=$(date +%s)
 	step kunit "$TOP/scripts/kunit.sh"
 	step check "$TOP/scripts/check.sh"
+	KUNIT_ARCH=x86_64 step kunit-x86_64 "$TOP/scripts/kunit.sh"
 	track_time uml $(( $(date +%s) - t0 ))
 }
 
 track_guest() {
 	local t0
 	t0=$(date +%s)
-	KUNIT_ARCH=x86_64 step kunit-x86_64 "$TOP/scripts/kunit.sh"
 	step vm-test "$TOP/scripts/vm.sh" test normal
 	step modpost "$TOP/scripts/modpost-test.sh"
 	step demo "$TOP/scripts/demo.sh"
