@@ -12,6 +12,7 @@
  * after a reset or the end of low power, the buffer must be usable again
  * without any config space write, as a VMM re-maps.
  */
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -391,6 +392,72 @@ TEST_F(dmabuf, file_stays_valid_after_device_close)
 	self->dev.fd = -1;
 	ASSERT_EQ((off_t)PG, fd_size(fd));
 	close(fd);
+}
+
+/* Threads exporting BAR2 at once, and rounds of that, each on a fresh open. */
+#define FIRST_USE_THREADS	8
+#define FIRST_USE_ROUNDS	16
+
+struct first_use {
+	pthread_barrier_t *barrier;
+	int devfd;
+	int ret;
+};
+
+static void *first_use_export(void *arg)
+{
+	struct vfio_region_dma_range r = { 0, PG };
+	struct first_use *u = arg;
+
+	pthread_barrier_wait(u->barrier);
+	u->ret = dma_buf_get(u->devfd, 2, 1, &r);
+	return NULL;
+}
+
+/*
+ * The first use of BAR2 after the device is opened, by several exports at
+ * once: each requests the BAR's region unless it is already requested, and
+ * all must get their buffer. Without the serialization in vfio-pci (the
+ * barmap lock) two of them could both see the region unrequested and the
+ * second failed with ENODEV ("can't reserve" in the kernel log). Each round
+ * opens the device again, as the region is released on the last close.
+ */
+TEST_F(dmabuf, first_exports_at_once_all_succeed)
+{
+	struct first_use u[FIRST_USE_THREADS];
+	pthread_t th[FIRST_USE_THREADS];
+	pthread_barrier_t barrier;
+	int round, i, failed = 0;
+
+	for (round = 0; round < FIRST_USE_ROUNDS; round++) {
+		if (round) {
+			close(self->dev.fd);
+			ASSERT_EQ(0, vdev_open(&self->dev, IVSHMEM_VENDOR,
+					       IVSHMEM_DEVICE));
+			ASSERT_EQ(0, vdev_bind(&self->dev, self->iommufd));
+		}
+		ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL,
+						  FIRST_USE_THREADS));
+		for (i = 0; i < FIRST_USE_THREADS; i++) {
+			u[i].barrier = &barrier;
+			u[i].devfd = self->dev.fd;
+			u[i].ret = 0;
+			ASSERT_EQ(0, pthread_create(&th[i], NULL,
+						    first_use_export, &u[i]));
+		}
+		for (i = 0; i < FIRST_USE_THREADS; i++) {
+			pthread_join(th[i], NULL);
+			if (u[i].ret < 0) {
+				TH_LOG("round %d, thread %d: %s", round, i,
+				       strerror(-u[i].ret));
+				failed++;
+			} else {
+				close(u[i].ret);
+			}
+		}
+		pthread_barrier_destroy(&barrier);
+	}
+	EXPECT_EQ(0, failed);
 }
 
 /*
