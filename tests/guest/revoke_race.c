@@ -30,9 +30,10 @@
  *
  * Invariants, checked as it goes: every call returns success or an errno
  * this file lists for it (rr_allowed()); on every REVOKE_RACE_SAMPLE-th
- * revoke, a mapping made just before it (the sentinel, BAR2 pages 0-1 at
- * RR_SENT_IOVA) takes edu's DMA before the event, and after the event edu's
- * DMA to it raises an IOMMU fault and lands nothing; and at the end, with
+ * revoke, two mappings made just before it (the sentinels: the device's
+ * oldest buffer, BAR2 pages 0-1, and a new one, the newest, pages 2-3)
+ * take edu's DMA before the event, and after the event edu's DMA to each
+ * raises an IOMMU fault and lands nothing; and at the end, with
  * every fd closed and everything unmapped, debugfs dma_buf/bufinfo shows
  * no vfio-pci buffer. The kernel log checks of the harness (WARN, BUG,
  * KASAN, lockdep, kmemleak) apply to the run.
@@ -41,10 +42,15 @@
  * REVOKE_RACE_SAMPLE: check edu's DMA on every Nth revoke (default 8).
  * REVOKE_RACE_SEED: seed of the threads' random choices (default 1).
  * REVOKE_RACE_MAPPERS: mapper threads (default 2, at most 8).
+ * REVOKE_RACE_STALL: seconds a thread may go without progress before the
+ * watchdog dumps the kernel stacks of every blocked task and fails the
+ * run (default 120).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -57,7 +63,7 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 
 #define PG			4096ULL
-#define RR_ITERS_DEFAULT	300
+#define RR_ITERS_DEFAULT	200
 #define RR_SAMPLE_DEFAULT	8
 #define RR_TIMEOUT		3000	/* seconds per test, for the harness */
 
@@ -70,10 +76,13 @@
 
 /* IOVAs below edu's 28-bit DMA mask. */
 #define RR_RAM_IOVA		0x1000000ULL
-#define RR_SENT_IOVA		0x2000000ULL
+#define RR_SENT_IOVA(k)		(0x2000000ULL + (k) * 0x1000000ULL)
 #define RR_MAP_IOVA(t)		(0x4000000ULL + (t) * 0x1000000ULL)
-/* The sentinel: BAR2 page 0 takes DMA before the revoke, page 1 after it. */
-#define RR_SENT_PAGES		2
+/*
+ * The sentinels: two buffers of two pages, BAR2 pages 0-1 and 2-3; page 0
+ * of each takes DMA before the revoke, page 1 after it.
+ */
+#define RR_SENT_PAGES		4
 #define RR_DMA_LEN		2048
 
 /* What the threads call, for the errno table and the histogram. */
@@ -117,6 +126,13 @@ static const char *const rr_event_name[RR_NR_EVENTS] = {
 
 #define RR_NR_ERRNO	160
 
+/* Threads, for the watchdog: the revoker, the mappers, exporter, domains. */
+#define RR_T_REVOKER	0
+#define RR_T_MAPPER(i)	(1 + (i))
+#define RR_T_EXPORTER	(1 + RR_MAPPERS_MAX)
+#define RR_T_DOMAINS	(2 + RR_MAPPERS_MAX)
+#define RR_NR_THREADS	(3 + RR_MAPPERS_MAX)
+
 struct rr_ctx {
 	int iommufd;
 	__u32 ioas;
@@ -133,6 +149,7 @@ struct rr_ctx {
 	unsigned long gen;		/* odd while a revoke is in effect */
 	int stop;
 	int hwpt_ok;			/* the domain thread may run */
+	int fresh;			/* the newest sentinel while sampling */
 
 	unsigned long calls[RR_NR_CALLS][RR_NR_ERRNO];
 	/* calls that overlapped a revoke window (started odd or ended on another value) */
@@ -148,6 +165,11 @@ struct rr_ctx {
 	pthread_mutex_t fail_lock;
 	int failed;
 	char fail_msg[512];
+
+	/* the watchdog: a heartbeat and a done flag per thread */
+	unsigned long beat[RR_NR_THREADS];
+	int done[RR_NR_THREADS];
+	int nthreads, stall;
 };
 
 static unsigned long rr_load(unsigned long *p)
@@ -277,6 +299,7 @@ static void *rr_exporter(void *arg)
 	__u64 size;
 
 	while (!rr_stopped(c)) {
+		rr_inc(&c->beat[RR_T_EXPORTER]);
 		fd = rr_export(c, &rs, &size);
 		if (rr_count(c, RR_EXPORT, fd))
 			break;
@@ -295,6 +318,7 @@ static void *rr_exporter(void *arg)
 		/* an export is cheaper than a map: give the mappers the CPUs */
 		usleep(500 + rr_rand(&rs) % 2000);
 	}
+	__atomic_store_n(&c->done[RR_T_EXPORTER], 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -319,6 +343,7 @@ static void *rr_mapper(void *arg)
 	int fd, s, ret, closed;
 
 	while (!rr_stopped(c)) {
+		rr_inc(&c->beat[RR_T_MAPPER(m->n)]);
 		s = rr_rand(&rs) % RR_SLOTS;
 		pthread_rwlock_rdlock(&c->slot_lock);
 		fd = c->slot[s] >= 0 ? dup(c->slot[s]) : -2;
@@ -372,6 +397,7 @@ static void *rr_mapper(void *arg)
 		if (!closed)
 			close(fd);
 	}
+	__atomic_store_n(&c->done[RR_T_MAPPER(m->n)], 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -389,6 +415,7 @@ static void *rr_domains(void *arg)
 	int ret;
 
 	while (!rr_stopped(c)) {
+		rr_inc(&c->beat[RR_T_DOMAINS]);
 		memset(&alloc, 0, sizeof(alloc));
 		alloc.size = sizeof(alloc);
 		alloc.dev_id = c->shm->devid;
@@ -403,6 +430,7 @@ static void *rr_domains(void *arg)
 			break;
 		usleep(rr_rand(&rs) % 3000);
 	}
+	__atomic_store_n(&c->done[RR_T_DOMAINS], 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -421,88 +449,123 @@ static int rr_bar_zero(struct rr_ctx *c, unsigned int page)
 	       RR_DMA_LEN ? 0 : -1;
 }
 
-static int rr_edu_write(struct rr_ctx *c, unsigned int seed, unsigned int page)
+/*
+ * edu writes pattern @seed to page @page (0 or 1) of sentinel @k, whose
+ * pages are BAR2 pages 2 * k and 2 * k + 1.
+ */
+static int rr_edu_write(struct rr_ctx *c, unsigned int seed, unsigned int k,
+			unsigned int page)
 {
 	return edu_write_pattern(c->edu, c->edu_bar0, c->ram, RR_RAM_IOVA, seed,
-				 RR_SENT_IOVA + page * PG, RR_DMA_LEN);
+				 RR_SENT_IOVA(k) + page * PG, RR_DMA_LEN);
 }
 
 /*
- * Before a sampled revoke: map the sentinel buffer (nothing revokes now),
- * check that edu's DMA lands in page 0, and clear page 1.
+ * Before a sampled revoke (nothing revokes now): map the two sentinels,
+ * the oldest buffer of the device and a new one, the newest, so that a
+ * revoke that forgets the first or the last buffer of the device's list
+ * is seen; check that edu's DMA lands in page 0 of each, and clear page 1.
  */
 static int rr_sample_before(struct rr_ctx *c, int sent, unsigned int seed)
 {
 	unsigned char buf[RR_DMA_LEN];
+	unsigned int k;
 	long bad;
 
-	if (rr_count(c, RR_SENT_MAP, rr_map_file(c, sent, 0, RR_SENT_PAGES * PG,
-						 RR_SENT_IOVA)))
+	c->fresh = vdev_export_bar(c->shm, VFIO_PCI_BAR2_REGION_INDEX, 2 * PG,
+				   2 * PG);
+	if (rr_count(c, RR_EXPORT, c->fresh))
 		return -1;
-	if (rr_bar_zero(c, 0) || rr_bar_zero(c, 1)) {
-		rr_fail(c, "clearing the sentinel pages: %s", strerror(errno));
-		return -1;
-	}
-	if (rr_edu_write(c, seed, 0) || rr_bar_read(c, 0, buf)) {
-		rr_fail(c, "edu DMA before the revoke: %s", strerror(errno));
-		return -1;
-	}
-	bad = pattern_mismatch(buf, seed, RR_DMA_LEN);
-	if (bad >= 0) {
-		rr_fail(c, "edu's DMA before the revoke did not land (byte %ld)", bad);
-		return -1;
+	for (k = 0; k < 2; k++) {
+		if (rr_count(c, RR_SENT_MAP,
+			     rr_map_file(c, k ? c->fresh : sent, 0, 2 * PG,
+					 RR_SENT_IOVA(k))))
+			return -1;
+		if (rr_bar_zero(c, 2 * k) || rr_bar_zero(c, 2 * k + 1)) {
+			rr_fail(c, "clearing the sentinel pages: %s",
+				strerror(errno));
+			return -1;
+		}
+		if (rr_edu_write(c, seed, k, 0) || rr_bar_read(c, 2 * k, buf)) {
+			rr_fail(c, "edu DMA before the revoke: %s",
+				strerror(errno));
+			return -1;
+		}
+		bad = pattern_mismatch(buf, seed, RR_DMA_LEN);
+		if (bad >= 0) {
+			rr_fail(c, "edu's DMA to sentinel %u before the revoke did not land (byte %ld)",
+				k, bad);
+			return -1;
+		}
 	}
 	return 0;
 }
 
 /*
  * Right after the revoke (while it lasts, or after a reset ended): edu's
- * DMA to page 1 of the sentinel mapping must fault in the IOMMU.
+ * DMA to page 1 of each sentinel mapping must fault in the IOMMU.
  */
 static int rr_sample_revoked(struct rr_ctx *c, unsigned int seed,
 			     enum rr_event ev)
 {
 	long before, after;
+	unsigned int k;
 
-	before = dmar_fault_irqs();
-	if (before < 0) {
-		rr_fail(c, "no dmar fault interrupt count in /proc/interrupts");
-		return -1;
+	for (k = 0; k < 2; k++) {
+		before = dmar_fault_irqs();
+		if (before < 0) {
+			rr_fail(c, "no dmar fault interrupt count in /proc/interrupts");
+			return -1;
+		}
+		if (rr_edu_write(c, seed, k, 1)) {
+			rr_fail(c, "edu DMA after the revoke: %s",
+				strerror(errno));
+			return -1;
+		}
+		after = dmar_fault_wait(before);
+		if (after <= before) {
+			rr_fail(c, "after %s, edu's DMA to revoked sentinel %u (the %s buffer) raised no IOMMU fault (%ld -> %ld)",
+				rr_event_name[ev], k, k ? "newest" : "oldest",
+				before, after);
+			return -1;
+		}
+		c->faults += after - before;
 	}
-	if (rr_edu_write(c, seed, 1)) {
-		rr_fail(c, "edu DMA after the revoke: %s", strerror(errno));
-		return -1;
-	}
-	after = dmar_fault_wait(before);
-	if (after <= before) {
-		rr_fail(c, "after %s, edu's DMA to the revoked mapping raised no IOMMU fault (%ld -> %ld)",
-			rr_event_name[ev], before, after);
-		return -1;
-	}
-	c->faults += after - before;
 	return 0;
 }
 
-/* Once the revoke is lifted: nothing landed in page 1; unmap the sentinel. */
+/*
+ * Once the revoke is lifted: nothing landed in page 1 of either sentinel;
+ * unmap them, close the new one.
+ */
 static int rr_sample_after(struct rr_ctx *c, enum rr_event ev)
 {
 	unsigned char buf[RR_DMA_LEN];
+	unsigned int k;
 	long bad;
 
-	if (rr_bar_read(c, 1, buf)) {
-		rr_fail(c, "reading the sentinel page: %s", strerror(errno));
-		return -1;
+	for (k = 0; k < 2; k++) {
+		if (rr_bar_read(c, 2 * k + 1, buf)) {
+			rr_fail(c, "reading the sentinel page: %s",
+				strerror(errno));
+			return -1;
+		}
+		bad = pattern_mismatch(buf, 0, RR_DMA_LEN);
+		if (bad >= 0) {
+			rr_fail(c, "after %s, edu's DMA to revoked sentinel %u (the %s buffer) landed in the BAR (byte %ld is 0x%02x)",
+				rr_event_name[ev], k, k ? "newest" : "oldest",
+				bad, buf[bad]);
+			return -1;
+		}
+		if (rr_count(c, RR_SENT_UNMAP,
+			     ioas_unmap(c->iommufd, c->ioas, RR_SENT_IOVA(k),
+					2 * PG)))
+			return -1;
 	}
-	bad = pattern_mismatch(buf, 0, RR_DMA_LEN);
-	if (bad >= 0) {
-		rr_fail(c, "after %s, edu's DMA to the revoked mapping landed in the BAR (byte %ld is 0x%02x)",
-			rr_event_name[ev], bad, buf[bad]);
-		return -1;
-	}
+	close(c->fresh);
+	c->fresh = -1;
 	c->samples++;
-	return rr_count(c, RR_SENT_UNMAP,
-			ioas_unmap(c->iommufd, c->ioas, RR_SENT_IOVA,
-				   RR_SENT_PAGES * PG)) ? -1 : 0;
+	return 0;
 }
 
 static int rr_low_power(struct rr_ctx *c, int enter)
@@ -594,6 +657,152 @@ static int rr_revoke(struct rr_ctx *c, enum rr_event ev, int sent, int sample,
 	return 0;
 }
 
+/* Print the kernel stack of task @tid of process @pid. */
+static void rr_dump_task(int pid, int tid)
+{
+	char path[128], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		/* pid (comm) state ...: cut after the state */
+		if (strchr(line, ')') && strlen(strchr(line, ')')) > 3)
+			strchr(line, ')')[3] = 0;
+		printf("# stall: task %d: %s\n", tid, line);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("# stall:   %s", line);
+	fclose(f);
+}
+
+/* The state letter of task @tid of process @pid, or 0. */
+static char rr_task_state(int pid, int tid)
+{
+	char path[128], line[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	return p && p[1] ? p[2] : 0;
+}
+
+/*
+ * Every thread of this process, and every task of the system in
+ * uninterruptible sleep (kernel workers too), with its kernel stack.
+ */
+static void rr_dump_stacks(void)
+{
+	struct dirent *pe, *te;
+	char path[64];
+	DIR *pd, *td;
+
+	pd = opendir("/proc");
+	if (!pd)
+		return;
+	while ((pe = readdir(pd))) {
+		int pid = atoi(pe->d_name), tid;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		td = opendir(path);
+		if (!td)
+			continue;
+		while ((te = readdir(td))) {
+			tid = atoi(te->d_name);
+			if (tid > 0 && (pid == getpid() ||
+					rr_task_state(pid, tid) == 'D'))
+				rr_dump_task(pid, tid);
+		}
+		closedir(td);
+	}
+	closedir(pd);
+	fflush(stdout);
+}
+
+/* The end of the kernel log: a lockdep or other report of the stall. */
+static void rr_dump_klog(void)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *p, *line;
+	int len;
+
+	if (size <= 0)
+		return;
+	buf = malloc(size + 1);
+	if (!buf)
+		return;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (len > 0) {
+		buf[len] = 0;
+		p = len > 16384 ? buf + len - 16384 : buf;
+		printf("# stall: the end of the kernel log:\n");
+		for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+			printf("# stall: klog: %s\n", line);
+	}
+	free(buf);
+	fflush(stdout);
+}
+
+/*
+ * The watchdog: a thread that has not finished and whose heartbeat has
+ * not moved for c->stall seconds is stuck, in the kernel (every loop of
+ * the threads is bounded). Dump the stacks, and end the harness's process
+ * too: the stuck task cannot be killed, and the program would otherwise
+ * wait for the list's timeout.
+ */
+static void *rr_watchdog(void *arg)
+{
+	struct rr_ctx *c = arg;
+	unsigned long last[RR_NR_THREADS] = { 0 };
+	int still[RR_NR_THREADS] = { 0 };
+	int i;
+
+	for (;;) {
+		int all_done = 1;
+
+		sleep(1);
+		for (i = 0; i < RR_NR_THREADS; i++) {
+			unsigned long b = rr_load(&c->beat[i]);
+
+			if (i >= c->nthreads && i != RR_T_EXPORTER &&
+			    i != RR_T_DOMAINS)
+				continue;
+			if (__atomic_load_n(&c->done[i], __ATOMIC_SEQ_CST))
+				continue;
+			all_done = 0;
+			still[i] = b == last[i] ? still[i] + 1 : 0;
+			last[i] = b;
+			if (still[i] < c->stall)
+				continue;
+			printf("# stall: thread %d made no progress for %d s; kernel stacks:\n",
+			       i, c->stall);
+			rr_dump_stacks();
+			rr_dump_klog();
+			rr_fail(c, "thread %d made no progress for %d s (stacks above)",
+				i, c->stall);
+			kill(getppid(), SIGKILL);
+			_exit(1);
+		}
+		if (all_done)
+			break;
+	}
+	return NULL;
+}
+
 /* How many dma-bufs of vfio-pci debugfs lists; -1 if it cannot be read. */
 static int rr_bufinfo_vfio(void)
 {
@@ -661,7 +870,7 @@ FIXTURE(race) {
 	__u32 ioas;
 	__u64 edu_bar0, bar2_off;
 	unsigned char *ram;
-	int sent;		/* the sentinel buffer: BAR2 [0, RR_SENT_PAGES) */
+	int sent;		/* the oldest sentinel: BAR2 pages 0-1 */
 };
 
 FIXTURE_SETUP(race)
@@ -694,7 +903,7 @@ FIXTURE_SETUP(race)
 	ASSERT_EQ(0, ioas_map(self->iommufd, self->ioas, self->ram, PG,
 			      RR_RAM_IOVA));
 	self->sent = vdev_export_bar(&self->shm, VFIO_PCI_BAR2_REGION_INDEX, 0,
-				     RR_SENT_PAGES * PG);
+				     2 * PG);
 	ASSERT_LE(0, self->sent);
 }
 
@@ -762,7 +971,7 @@ static void rr_run(struct __test_metadata *_metadata,
 	};
 	struct iommu_destroy destroy = { .size = sizeof(destroy) };
 	struct rr_mapper mappers[RR_MAPPERS_MAX];
-	pthread_t mt[RR_MAPPERS_MAX], et, dt;
+	pthread_t mt[RR_MAPPERS_MAX], et, dt, wt;
 	enum rr_event evs[RR_NR_EVENTS];
 	struct timespec t0, t1;
 	unsigned int rs, nev = 0;
@@ -799,6 +1008,11 @@ static void rr_run(struct __test_metadata *_metadata,
 	c->bar2_off = self->bar2_off;
 	c->ram = self->ram;
 	c->seed = rr_env("REVOKE_RACE_SEED", 1);
+	c->fresh = -1;
+	c->stall = rr_env("REVOKE_RACE_STALL", 120);
+	c->nthreads = 1 + nmap;
+	c->stall = rr_env("REVOKE_RACE_STALL", 120);
+	c->nthreads = 1 + nmap;
 	pthread_rwlock_init(&c->slot_lock, NULL);
 	pthread_mutex_init(&c->fail_lock, NULL);
 	for (i = 0; i < RR_SLOTS; i++)
@@ -823,11 +1037,16 @@ static void rr_run(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pthread_create(&mt[i], NULL, rr_mapper, &mappers[i]));
 	}
 	ASSERT_EQ(0, pthread_create(&et, NULL, rr_exporter, c));
-	if (c->hwpt_ok)
+	if (c->hwpt_ok) {
 		ASSERT_EQ(0, pthread_create(&dt, NULL, rr_domains, c));
+	} else {
+		c->done[RR_T_DOMAINS] = 1;
+	}
+	ASSERT_EQ(0, pthread_create(&wt, NULL, rr_watchdog, c));
 
 	rs = rr_seed(c, 300);
 	for (n = 0; n < iters && !rr_stopped(c); n++) {
+		rr_inc(&c->beat[RR_T_REVOKER]);
 		if (rr_revoke(c, evs[rr_rand(&rs) % nev], self->sent,
 			      n % every == 0, &rs))
 			break;
@@ -835,11 +1054,13 @@ static void rr_run(struct __test_metadata *_metadata,
 		rr_let_mappers_run(c, rr_rand(&rs) % 4, 100);
 	}
 	__atomic_store_n(&c->stop, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->done[RR_T_REVOKER], 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < nmap; i++)
 		pthread_join(mt[i], NULL);
 	pthread_join(et, NULL);
 	if (c->hwpt_ok)
 		pthread_join(dt, NULL);
+	pthread_join(wt, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	rr_print_counts(c, test, (t1.tv_sec - t0.tv_sec) +
@@ -852,6 +1073,8 @@ static void rr_run(struct __test_metadata *_metadata,
 	for (i = 0; i < RR_SLOTS; i++)
 		if (c->slot[i] >= 0)
 			close(c->slot[i]);
+	if (c->fresh >= 0)
+		close(c->fresh);
 	close(self->sent);
 	self->sent = -1;
 	for (i = 0; i < 200; i++) {
