@@ -24,11 +24,15 @@
  * guest harness's kernel log checks (WARN, BUG, KASAN, lockdep, kmemleak)
  * apply to the run.
  *
- * FUZZ_SEED (default 1) and FUZZ_CALLS (default FZ_CALLS_DEFAULT) choose
- * the sequence: one thread, so the same seed makes the same calls.
+ * FUZZ_SEED (default 1) and FUZZ_CALLS (default FZ_CALLS_NORMAL, or
+ * FZ_CALLS_DEBUG on the debug kernel) choose
+ * the sequence: one thread, so the same seed makes the same calls. A
+ * watchdog thread fails the run, with the seed and the call, when no call
+ * ends for FUZZ_STALL seconds (default 60): the call hangs in the kernel.
  * Not TAP: one case, judged by the exit status.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -38,7 +42,9 @@
 
 #define PG		4096ULL
 #define HPG		(2ULL << 20)
-#define FZ_CALLS_DEFAULT 60000
+/* make test's time budget: the debug kernel's calls are slower */
+#define FZ_CALLS_NORMAL	60000
+#define FZ_CALLS_DEBUG	60000
 #define FZ_NFD		24
 #define FZ_NMAP		48
 #define FZ_ARENA_PAGES	8	/* then one PROT_NONE page */
@@ -156,6 +162,42 @@ struct fz {
 	unsigned long hist[OP_NR][FZ_NERR];
 	char what[256];		/* the current call's arguments */
 };
+
+/*
+ * The watchdog: the fuzzing thread bumps z->call after every call. No
+ * change for @stall seconds: the current call hangs in the kernel. Print
+ * the call and the stacks, and end the process (the stuck thread cannot be
+ * killed, but the exit status is what the harness reads once init's
+ * timeout gives up on it).
+ */
+struct fz_watch {
+	struct fz *z;
+	int stall;
+};
+
+static void *fz_watchdog(void *arg)
+{
+	struct fz_watch *w = arg;
+	struct fz *z = w->z;
+	unsigned long last = ~0UL, now;
+	int still = 0;
+
+	for (;;) {
+		sleep(1);
+		now = __atomic_load_n(&z->call, __ATOMIC_SEQ_CST);
+		still = now == last ? still + 1 : 0;
+		last = now;
+		if (still < w->stall)
+			continue;
+		printf("FAIL: seed %llu, call %lu made no progress for %d s (stacks below)\n  arguments: %s\n  reproduce: FUZZ_SEED=%llu FUZZ_CALLS=%lu\n",
+		       z->seed, now, w->stall, z->what, z->seed, now + 1);
+		fflush(stdout);
+		stall_dump_stacks();
+		stall_dump_klog();
+		_exit(1);
+	}
+	return NULL;
+}
 
 /* splitmix64 */
 static unsigned long long fz_rand(struct fz *z)
@@ -735,6 +777,8 @@ int main(void)
 {
 	static struct fz fz;
 	struct fz *z = &fz;
+	struct fz_watch watch = { .z = z };
+	pthread_t wt;
 	unsigned int total = 0, w, i, e, distinct = 0;
 	struct timespec t0, t1;
 	const char *v;
@@ -743,11 +787,18 @@ int main(void)
 	v = getenv("FUZZ_SEED");
 	z->seed = v && *v ? strtoull(v, NULL, 0) : 1;
 	v = getenv("FUZZ_CALLS");
-	z->calls = v && *v ? strtoul(v, NULL, 0) : FZ_CALLS_DEFAULT;
+	z->calls = v && *v ? strtoul(v, NULL, 0) :
+		   guest_debug_kernel() ? FZ_CALLS_DEBUG : FZ_CALLS_NORMAL;
 	z->rng = z->seed;
 	printf("# fuzz_uapi: seed %llu, %lu calls (FUZZ_SEED, FUZZ_CALLS)\n",
 	       z->seed, z->calls);
 	fflush(stdout);
+	v = getenv("FUZZ_STALL");
+	watch.stall = v && *v ? atoi(v) : 60;
+	if (watch.stall <= 0)
+		watch.stall = 60;
+	if (pthread_create(&wt, NULL, fz_watchdog, &watch))
+		die_errno("the watchdog thread");
 	fz_setup(z);
 	printf("# hugetlbfs memfds: %s\n", z->hugetlb ? "yes" : "no");
 	/* a few of each kind to start with */

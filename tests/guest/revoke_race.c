@@ -38,7 +38,10 @@
  * no vfio-pci buffer. The kernel log checks of the harness (WARN, BUG,
  * KASAN, lockdep, kmemleak) apply to the run.
  *
- * REVOKE_RACE_ITERS: revokes per test (default RR_ITERS_DEFAULT).
+ * REVOKE_RACE_ITERS: revokes per test (default RR_ITERS_DEBUG on the debug
+ * kernel, RR_ITERS_NORMAL on the normal one: make test's time budget).
+ * REVOKE_RACE_EVENTS: the events the test "mixed" draws from, a bit mask
+ * of enum rr_event (default all four, 0xf).
  * REVOKE_RACE_SAMPLE: check edu's DMA on every Nth revoke (default 8).
  * REVOKE_RACE_SEED: seed of the threads' random choices (default 1).
  * REVOKE_RACE_MAPPERS: mapper threads (default 2, at most 8).
@@ -63,7 +66,8 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 
 #define PG			4096ULL
-#define RR_ITERS_DEFAULT	200
+#define RR_ITERS_NORMAL		40
+#define RR_ITERS_DEBUG		100
 #define RR_SAMPLE_DEFAULT	8
 #define RR_TIMEOUT		3000	/* seconds per test, for the harness */
 
@@ -657,106 +661,6 @@ static int rr_revoke(struct rr_ctx *c, enum rr_event ev, int sent, int sample,
 	return 0;
 }
 
-/* Print the kernel stack of task @tid of process @pid. */
-static void rr_dump_task(int pid, int tid)
-{
-	char path[128], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		/* pid (comm) state ...: cut after the state */
-		if (strchr(line, ')') && strlen(strchr(line, ')')) > 3)
-			strchr(line, ')')[3] = 0;
-		printf("# stall: task %d: %s\n", tid, line);
-	}
-	fclose(f);
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		printf("# stall:   %s", line);
-	fclose(f);
-}
-
-/* The state letter of task @tid of process @pid, or 0. */
-static char rr_task_state(int pid, int tid)
-{
-	char path[128], line[256], *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
-	fclose(f);
-	return p && p[1] ? p[2] : 0;
-}
-
-/*
- * Every thread of this process, and every task of the system in
- * uninterruptible sleep (kernel workers too), with its kernel stack.
- */
-static void rr_dump_stacks(void)
-{
-	struct dirent *pe, *te;
-	char path[64];
-	DIR *pd, *td;
-
-	pd = opendir("/proc");
-	if (!pd)
-		return;
-	while ((pe = readdir(pd))) {
-		int pid = atoi(pe->d_name), tid;
-
-		if (pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task", pid);
-		td = opendir(path);
-		if (!td)
-			continue;
-		while ((te = readdir(td))) {
-			tid = atoi(te->d_name);
-			if (tid > 0 && (pid == getpid() ||
-					rr_task_state(pid, tid) == 'D'))
-				rr_dump_task(pid, tid);
-		}
-		closedir(td);
-	}
-	closedir(pd);
-	fflush(stdout);
-}
-
-/* The end of the kernel log: a lockdep or other report of the stall. */
-static void rr_dump_klog(void)
-{
-	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
-	char *buf, *p, *line;
-	int len;
-
-	if (size <= 0)
-		return;
-	buf = malloc(size + 1);
-	if (!buf)
-		return;
-	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
-	if (len > 0) {
-		buf[len] = 0;
-		p = len > 16384 ? buf + len - 16384 : buf;
-		printf("# stall: the end of the kernel log:\n");
-		for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
-			printf("# stall: klog: %s\n", line);
-	}
-	free(buf);
-	fflush(stdout);
-}
-
 /*
  * The watchdog: a thread that has not finished and whose heartbeat has
  * not moved for c->stall seconds is stuck, in the kernel (every loop of
@@ -790,8 +694,8 @@ static void *rr_watchdog(void *arg)
 				continue;
 			printf("# stall: thread %d made no progress for %d s; kernel stacks:\n",
 			       i, c->stall);
-			rr_dump_stacks();
-			rr_dump_klog();
+			stall_dump_stacks();
+			stall_dump_klog();
 			rr_fail(c, "thread %d made no progress for %d s (stacks above)",
 				i, c->stall);
 			kill(getppid(), SIGKILL);
@@ -961,7 +865,8 @@ static void rr_run(struct __test_metadata *_metadata,
 		   FIXTURE_DATA(race) *self, unsigned int events,
 		   const char *test)
 {
-	int iters = rr_env("REVOKE_RACE_ITERS", RR_ITERS_DEFAULT);
+	int iters = rr_env("REVOKE_RACE_ITERS", guest_debug_kernel() ?
+			   RR_ITERS_DEBUG : RR_ITERS_NORMAL);
 	int every = rr_env("REVOKE_RACE_SAMPLE", RR_SAMPLE_DEFAULT);
 	int nmap = rr_env("REVOKE_RACE_MAPPERS", RR_MAPPERS_DEFAULT);
 	struct iommu_hwpt_alloc alloc = {
@@ -1009,8 +914,6 @@ static void rr_run(struct __test_metadata *_metadata,
 	c->ram = self->ram;
 	c->seed = rr_env("REVOKE_RACE_SEED", 1);
 	c->fresh = -1;
-	c->stall = rr_env("REVOKE_RACE_STALL", 120);
-	c->nthreads = 1 + nmap;
 	c->stall = rr_env("REVOKE_RACE_STALL", 120);
 	c->nthreads = 1 + nmap;
 	pthread_rwlock_init(&c->slot_lock, NULL);
@@ -1112,7 +1015,10 @@ TEST_F_TIMEOUT(race, low_power, RR_TIMEOUT)
 
 TEST_F_TIMEOUT(race, mixed, RR_TIMEOUT)
 {
-	rr_run(_metadata, self, (1u << RR_NR_EVENTS) - 1, "mixed");
+	unsigned int all = (1u << RR_NR_EVENTS) - 1;
+
+	rr_run(_metadata, self,
+	       rr_env("REVOKE_RACE_EVENTS", all) & all, "mixed");
 }
 
 TEST_HARNESS_MAIN
