@@ -7,8 +7,10 @@
  *
  * - the revoker (the test itself): one revoke event after another, memory
  *   decode off and on through config space, VFIO_DEVICE_RESET,
- *   VFIO_DEVICE_PCI_HOT_RESET, or LOW_POWER_ENTRY then LOW_POWER_EXIT;
- *   one test per event, and one that mixes them;
+ *   VFIO_DEVICE_PCI_HOT_RESET, LOW_POWER_ENTRY then LOW_POWER_EXIT, or
+ *   closing ivshmem's vfio cdev (which unbinds it from iommufd and revokes
+ *   its buffers for good) and opening and binding it again; one test per
+ *   event, and one that mixes them;
  * - REVOKE_RACE_MAPPERS mappers (default 2): IOMMU_IOAS_MAP_FILE of a random window of a random
  *   live buffer at the mapper's own IOVA, then IOMMU_IOAS_UNMAP, sometimes
  *   closing their own fd of the buffer first (iommufd's reference is then
@@ -21,7 +23,8 @@
  *
  * Collisions: the revoker makes a shared generation counter odd before the
  * event and even again once the revoke is lifted (after decode on or
- * LOW_POWER_EXIT; a reset lifts it itself when the ioctl ends). A map or
+ * LOW_POWER_EXIT; a reset lifts it itself when the ioctl ends; a close
+ * ends with the device open and bound again). A map or
  * unmap that started with the counter odd or ended with another value
  * overlapped a revoke: a collision. Most of those run wholly inside a
  * revoke window (a map then fails with ENODEV at once); the ones that
@@ -38,10 +41,20 @@
  * no vfio-pci buffer. The kernel log checks of the harness (WARN, BUG,
  * KASAN, lockdep, kmemleak) apply to the run.
  *
+ * A close is permanent for the buffers of the closed device: on every
+ * close, while the device is closed and again once it is open, bound and
+ * decoding memory again, IOMMU_IOAS_MAP_FILE of the oldest buffer must fail
+ * with ENODEV; then a buffer exported from the new open (the new oldest
+ * one) must map, and edu's DMA into it must land. The exporter and the
+ * domain thread use the device's fd and iommufd device id, so they wait
+ * for the reopen (a read-write lock); the mappers use only dma-buf fds and
+ * race the close itself.
+ *
  * REVOKE_RACE_ITERS: revokes per test (default RR_ITERS_DEBUG on the debug
  * kernel, RR_ITERS_NORMAL on the normal one: make test's time budget).
  * REVOKE_RACE_EVENTS: the events the test "mixed" draws from, a bit mask
- * of enum rr_event (default all four, 0xf).
+ * of enum rr_event (default all five, 0x1f: 1 decode, 2 reset, 4 hot
+ * reset, 8 low power, 16 close and reopen).
  * REVOKE_RACE_SAMPLE: check edu's DMA on every Nth revoke (default 8).
  * REVOKE_RACE_SEED: seed of the threads' random choices (default 1).
  * REVOKE_RACE_MAPPERS: mapper threads (default 2, at most 8).
@@ -82,6 +95,8 @@
 #define RR_RAM_IOVA		0x1000000ULL
 #define RR_SENT_IOVA(k)		(0x2000000ULL + (k) * 0x1000000ULL)
 #define RR_MAP_IOVA(t)		(0x4000000ULL + (t) * 0x1000000ULL)
+/* the revoker's checks around a close, above every mapper's IOVA */
+#define RR_CLOSE_IOVA		0xe000000ULL
 /*
  * The sentinels: two buffers of two pages, BAR2 pages 0-1 and 2-3; page 0
  * of each takes DMA before the revoke, page 1 after it.
@@ -93,7 +108,7 @@
 enum rr_call {
 	RR_MAP, RR_UNMAP, RR_EXPORT, RR_DUP, RR_HWPT_ALLOC, RR_DESTROY,
 	RR_DECODE, RR_RESET, RR_HOT_RESET, RR_LP_ENTRY, RR_LP_EXIT,
-	RR_SENT_MAP, RR_SENT_UNMAP, RR_NR_CALLS
+	RR_SENT_MAP, RR_SENT_UNMAP, RR_CLOSED_MAP, RR_REOPEN, RR_NR_CALLS
 };
 
 static const char *const rr_call_name[RR_NR_CALLS] = {
@@ -103,6 +118,7 @@ static const char *const rr_call_name[RR_NR_CALLS] = {
 	[RR_RESET] = "device_reset", [RR_HOT_RESET] = "hot_reset",
 	[RR_LP_ENTRY] = "low_power_entry", [RR_LP_EXIT] = "low_power_exit",
 	[RR_SENT_MAP] = "sentinel_map", [RR_SENT_UNMAP] = "sentinel_unmap",
+	[RR_CLOSED_MAP] = "closed_map", [RR_REOPEN] = "reopen",
 };
 
 /*
@@ -111,21 +127,25 @@ static const char *const rr_call_name[RR_NR_CALLS] = {
  * for IOMMU_IOAS_MAP_FILE also ENODEV, the buffer being revoked (DESIGN.md
  * section 7; a revoke that comes between the attach and the fill of the
  * domains is ENODEV too). Everything else, and any errno of the others, is
- * a failure. The sentinel is mapped only while nothing revokes.
+ * a failure. The sentinel is mapped only while nothing revokes. The map
+ * of a buffer whose device was closed (RR_CLOSED_MAP) has one outcome,
+ * ENODEV: a success is a failure.
  */
 static int rr_allowed(enum rr_call call, int err)
 {
+	if (call == RR_CLOSED_MAP)
+		return err == ENODEV;
 	if (!err)
 		return 1;
 	return call == RR_MAP && err == ENODEV;
 }
 
 enum rr_event { RR_EV_DECODE, RR_EV_RESET, RR_EV_HOT_RESET, RR_EV_LOW_POWER,
-		RR_NR_EVENTS };
+		RR_EV_CLOSE, RR_NR_EVENTS };
 
 static const char *const rr_event_name[RR_NR_EVENTS] = {
 	"decode off/on", "VFIO_DEVICE_RESET", "VFIO_DEVICE_PCI_HOT_RESET",
-	"LOW_POWER_ENTRY/EXIT",
+	"LOW_POWER_ENTRY/EXIT", "close and reopen",
 };
 
 #define RR_NR_ERRNO	160
@@ -144,6 +164,14 @@ struct rr_ctx {
 	__u64 edu_bar0, bar2_off;
 	unsigned char *ram;
 	unsigned int seed;
+	int sent;			/* the oldest sentinel: BAR2 pages 0-1 */
+
+	/*
+	 * shm->fd and shm->devid: read-locked by the exporter and the domain
+	 * thread around their use, write-locked by the revoker from the close
+	 * of the device to the end of its reopen
+	 */
+	pthread_rwlock_t dev_lock;
 
 	/* the live buffers: fd and size, -1 when empty */
 	pthread_rwlock_t slot_lock;
@@ -162,6 +190,7 @@ struct rr_ctx {
 	unsigned long map_straddles, unmap_straddles;
 	unsigned long maps_ok_in_window, maps_ok_straddling;
 	unsigned long hot_reset_busy;
+	unsigned long closed_maps;	/* ENODEV maps of a closed device's buffer */
 	unsigned long ops;		/* maps and unmaps done */
 	unsigned long revokes[RR_NR_EVENTS];
 	unsigned long samples, faults;
@@ -304,7 +333,9 @@ static void *rr_exporter(void *arg)
 
 	while (!rr_stopped(c)) {
 		rr_inc(&c->beat[RR_T_EXPORTER]);
+		pthread_rwlock_rdlock(&c->dev_lock);
 		fd = rr_export(c, &rs, &size);
+		pthread_rwlock_unlock(&c->dev_lock);
 		if (rr_count(c, RR_EXPORT, fd))
 			break;
 		s = rr_rand(&rs) % RR_SLOTS;
@@ -408,7 +439,9 @@ static void *rr_mapper(void *arg)
 /*
  * A second domain on the IOAS, allocated through ivshmem's iommufd device
  * and destroyed: iommufd fills it with every dma-buf window mapped at the
- * time (nothing for a revoked one) and a revoke must unmap it too.
+ * time (nothing for a revoked one) and a revoke must unmap it too. The
+ * domain outlives a close of ivshmem's device (it belongs to the IOAS) and
+ * is destroyed after the reopen.
  */
 static void *rr_domains(void *arg)
 {
@@ -422,9 +455,11 @@ static void *rr_domains(void *arg)
 		rr_inc(&c->beat[RR_T_DOMAINS]);
 		memset(&alloc, 0, sizeof(alloc));
 		alloc.size = sizeof(alloc);
-		alloc.dev_id = c->shm->devid;
 		alloc.pt_id = c->ioas;
+		pthread_rwlock_rdlock(&c->dev_lock);
+		alloc.dev_id = c->shm->devid;
 		ret = ioctl(c->iommufd, IOMMU_HWPT_ALLOC, &alloc);
+		pthread_rwlock_unlock(&c->dev_lock);
 		if (rr_count(c, RR_HWPT_ALLOC, ret))
 			break;
 		usleep(rr_rand(&rs) % 3000);
@@ -470,7 +505,7 @@ static int rr_edu_write(struct rr_ctx *c, unsigned int seed, unsigned int k,
  * revoke that forgets the first or the last buffer of the device's list
  * is seen; check that edu's DMA lands in page 0 of each, and clear page 1.
  */
-static int rr_sample_before(struct rr_ctx *c, int sent, unsigned int seed)
+static int rr_sample_before(struct rr_ctx *c, unsigned int seed)
 {
 	unsigned char buf[RR_DMA_LEN];
 	unsigned int k;
@@ -482,7 +517,7 @@ static int rr_sample_before(struct rr_ctx *c, int sent, unsigned int seed)
 		return -1;
 	for (k = 0; k < 2; k++) {
 		if (rr_count(c, RR_SENT_MAP,
-			     rr_map_file(c, k ? c->fresh : sent, 0, 2 * PG,
+			     rr_map_file(c, k ? c->fresh : c->sent, 0, 2 * PG,
 					 RR_SENT_IOVA(k))))
 			return -1;
 		if (rr_bar_zero(c, 2 * k) || rr_bar_zero(c, 2 * k + 1)) {
@@ -606,16 +641,123 @@ static int rr_hot_reset(struct rr_ctx *c)
 }
 
 /*
+ * The oldest buffer, made before the device's last close, may not be
+ * mapped: IOMMU_IOAS_MAP_FILE fails with ENODEV (RR_CLOSED_MAP). If it
+ * succeeded, unmap it again so that the run can go on to report it.
+ */
+static int rr_closed_map(struct rr_ctx *c, const char *when)
+{
+	int ret = rr_map_file(c, c->sent, 0, 2 * PG, RR_CLOSE_IOVA);
+
+	if (!ret) {
+		ioas_unmap(c->iommufd, c->ioas, RR_CLOSE_IOVA, 2 * PG);
+		rr_fail(c, "IOMMU_IOAS_MAP_FILE of a buffer of the closed device succeeded %s",
+			when);
+	}
+	if (rr_count(c, RR_CLOSED_MAP, ret) != ENODEV)
+		return -1;
+	c->closed_maps++;
+	return 0;
+}
+
+/*
+ * Close ivshmem's vfio cdev, the only file of the device: the device is
+ * unbound from iommufd and closed, and its buffers are revoked for good.
+ * The device lock is held until rr_reopen().
+ */
+static int rr_close(struct rr_ctx *c)
+{
+	int ret;
+
+	pthread_rwlock_wrlock(&c->dev_lock);
+	ret = close(c->shm->fd);
+	c->shm->fd = -1;
+	if (ret) {
+		pthread_rwlock_unlock(&c->dev_lock);
+		rr_fail(c, "closing ivshmem's vfio cdev: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open the cdev again, bind it to the same iommufd (a new device id) and
+ * turn memory decode on (the open resets the device); read the BAR once;
+ * then let the exporter and the domain thread go on.
+ *
+ * The read is there because the first user of a BAR in an open requests
+ * its region (vfio_pci_core_setup_barmap(), which nothing serializes in
+ * the base kernel): an export racing the revoker's first read of the BAR
+ * after a reopen lost that race and failed with ENODEV, the region busy
+ * ("BAR 2: can't reserve" in the kernel log). The export being a second
+ * caller of that function is the series'; see README, Not done yet.
+ */
+static int rr_reopen(struct rr_ctx *c)
+{
+	unsigned char buf[RR_DMA_LEN];
+	int ret = vdev_open(c->shm, IVSHMEM_VENDOR, IVSHMEM_DEVICE);
+
+	if (!ret)
+		ret = vdev_bind(c->shm, c->iommufd);
+	if (!ret)
+		ret = cfg_command(c->shm, PCI_COMMAND_MEMORY, 0);
+	if (!ret)
+		ret = rr_bar_read(c, 0, buf);
+	pthread_rwlock_unlock(&c->dev_lock);
+	return rr_count(c, RR_REOPEN, ret) ? -1 : 0;
+}
+
+/*
+ * After the reopen: the oldest buffer is still revoked; replace it with
+ * one exported from the new open, which must map, and take edu's DMA in
+ * its page 0 (BAR2 page 0), read back through the new open.
+ */
+static int rr_after_reopen(struct rr_ctx *c, unsigned int *rs)
+{
+	unsigned int seed = 1 + rr_rand(rs) % 250;
+	unsigned char buf[RR_DMA_LEN];
+	long bad;
+
+	if (rr_closed_map(c, "after the reopen"))
+		return -1;
+	close(c->sent);
+	c->sent = vdev_export_bar(c->shm, VFIO_PCI_BAR2_REGION_INDEX, 0,
+				  2 * PG);
+	if (rr_count(c, RR_EXPORT, c->sent))
+		return -1;
+	if (rr_count(c, RR_SENT_MAP,
+		     rr_map_file(c, c->sent, 0, 2 * PG, RR_CLOSE_IOVA)))
+		return -1;
+	if (rr_bar_zero(c, 0) ||
+	    edu_write_pattern(c->edu, c->edu_bar0, c->ram, RR_RAM_IOVA, seed,
+			      RR_CLOSE_IOVA, RR_DMA_LEN) ||
+	    rr_bar_read(c, 0, buf)) {
+		rr_fail(c, "edu DMA into a buffer exported after the reopen: %s",
+			strerror(errno));
+		return -1;
+	}
+	bad = pattern_mismatch(buf, seed, RR_DMA_LEN);
+	if (bad >= 0) {
+		rr_fail(c, "edu's DMA into a buffer exported after the reopen did not land (byte %ld)",
+			bad);
+		return -1;
+	}
+	return rr_count(c, RR_SENT_UNMAP,
+			ioas_unmap(c->iommufd, c->ioas, RR_CLOSE_IOVA, 2 * PG)) ?
+	       -1 : 0;
+}
+
+/*
  * One revoke event, lifted at its end. Returns 0, or -1 after rr_fail().
  * When @sample, the sentinel is checked around it.
  */
-static int rr_revoke(struct rr_ctx *c, enum rr_event ev, int sent, int sample,
+static int rr_revoke(struct rr_ctx *c, enum rr_event ev, int sample,
 		     unsigned int *rs)
 {
 	unsigned int seed = 1 + rr_rand(rs) % 250;
 	int ret;
 
-	if (sample && rr_sample_before(c, sent, seed))
+	if (sample && rr_sample_before(c, seed))
 		return -1;
 
 	rr_inc(&c->gen);	/* odd: revoked from here on */
@@ -637,26 +779,39 @@ static int rr_revoke(struct rr_ctx *c, enum rr_event ev, int sent, int sample,
 		if (rr_count(c, RR_LP_ENTRY, rr_low_power(c, 1)))
 			return -1;
 		break;
+	case RR_EV_CLOSE:
+		if (rr_close(c))
+			return -1;
+		break;
 	default:
 		return -1;
 	}
 	c->revokes[ev]++;
-	if (sample && rr_sample_revoked(c, seed + 1, ev))
+	if ((sample && rr_sample_revoked(c, seed + 1, ev)) ||
+	    (ev == RR_EV_CLOSE && rr_closed_map(c, "while it is closed"))) {
+		/* the run has failed: let the other threads see it and end */
+		if (ev == RR_EV_CLOSE)
+			pthread_rwlock_unlock(&c->dev_lock);
 		return -1;
+	}
 	/* the temporary events last while the mappers do a few operations */
-	if (ev == RR_EV_DECODE || ev == RR_EV_LOW_POWER)
+	if (ev == RR_EV_DECODE || ev == RR_EV_LOW_POWER || ev == RR_EV_CLOSE)
 		rr_let_mappers_run(c, rr_rand(rs) % 4, 100);
 	if (ev == RR_EV_DECODE)
 		ret = rr_count(c, RR_DECODE,
 			       cfg_command(c->shm, PCI_COMMAND_MEMORY, 0));
 	else if (ev == RR_EV_LOW_POWER)
 		ret = rr_count(c, RR_LP_EXIT, rr_low_power(c, 0));
+	else if (ev == RR_EV_CLOSE)
+		ret = rr_reopen(c);
 	else
 		ret = 0;
 	rr_inc(&c->gen);	/* even: lifted */
 	if (ret)
 		return -1;
 	if (sample && rr_sample_after(c, ev))
+		return -1;
+	if (ev == RR_EV_CLOSE && rr_after_reopen(c, rs))
 		return -1;
 	return 0;
 }
@@ -731,10 +886,10 @@ static void rr_print_counts(struct rr_ctx *c, const char *test, double secs)
 
 	for (i = 0; i < RR_NR_EVENTS; i++)
 		revokes += c->revokes[i];
-	printf("# %s: %lu revokes in %.1f s (decode %lu, reset %lu, hot reset %lu, low power %lu)\n",
+	printf("# %s: %lu revokes in %.1f s (decode %lu, reset %lu, hot reset %lu, low power %lu, close %lu)\n",
 	       test, revokes, secs, c->revokes[RR_EV_DECODE],
 	       c->revokes[RR_EV_RESET], c->revokes[RR_EV_HOT_RESET],
-	       c->revokes[RR_EV_LOW_POWER]);
+	       c->revokes[RR_EV_LOW_POWER], c->revokes[RR_EV_CLOSE]);
 	printf("# %s: collisions %lu (maps %lu, of which succeeded %lu; unmaps %lu)\n",
 	       test, c->map_collisions + c->unmap_collisions, c->map_collisions,
 	       c->maps_ok_in_window, c->unmap_collisions);
@@ -744,6 +899,9 @@ static void rr_print_counts(struct rr_ctx *c, const char *test, double secs)
 	if (c->hot_reset_busy)
 		printf("# %s: hot reset retried after EBUSY %lu times\n", test,
 		       c->hot_reset_busy);
+	if (c->revokes[RR_EV_CLOSE])
+		printf("# %s: maps of a closed device's buffer refused with ENODEV %lu, fresh exports after a reopen mapped and took DMA %lu\n",
+		       test, c->closed_maps, c->revokes[RR_EV_CLOSE]);
 	printf("# %s: DMA samples %lu, IOMMU faults %lu\n", test, c->samples,
 	       c->faults);
 	for (i = 0; i < RR_NR_CALLS; i++) {
@@ -912,11 +1070,13 @@ static void rr_run(struct __test_metadata *_metadata,
 	c->edu_bar0 = self->edu_bar0;
 	c->bar2_off = self->bar2_off;
 	c->ram = self->ram;
+	c->sent = self->sent;
 	c->seed = rr_env("REVOKE_RACE_SEED", 1);
 	c->fresh = -1;
 	c->stall = rr_env("REVOKE_RACE_STALL", 120);
 	c->nthreads = 1 + nmap;
 	pthread_rwlock_init(&c->slot_lock, NULL);
+	pthread_rwlock_init(&c->dev_lock, NULL);
 	pthread_mutex_init(&c->fail_lock, NULL);
 	for (i = 0; i < RR_SLOTS; i++)
 		c->slot[i] = -1;
@@ -950,8 +1110,7 @@ static void rr_run(struct __test_metadata *_metadata,
 	rs = rr_seed(c, 300);
 	for (n = 0; n < iters && !rr_stopped(c); n++) {
 		rr_inc(&c->beat[RR_T_REVOKER]);
-		if (rr_revoke(c, evs[rr_rand(&rs) % nev], self->sent,
-			      n % every == 0, &rs))
+		if (rr_revoke(c, evs[rr_rand(&rs) % nev], n % every == 0, &rs))
 			break;
 		/* between revokes, let maps succeed too */
 		rr_let_mappers_run(c, rr_rand(&rs) % 4, 100);
@@ -965,6 +1124,8 @@ static void rr_run(struct __test_metadata *_metadata,
 		pthread_join(dt, NULL);
 	pthread_join(wt, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* a close replaced the oldest buffer; the teardown closes this one */
+	self->sent = c->sent;
 
 	rr_print_counts(c, test, (t1.tv_sec - t0.tv_sec) +
 			(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -978,7 +1139,8 @@ static void rr_run(struct __test_metadata *_metadata,
 			close(c->slot[i]);
 	if (c->fresh >= 0)
 		close(c->fresh);
-	close(self->sent);
+	if (self->sent >= 0)
+		close(self->sent);
 	self->sent = -1;
 	for (i = 0; i < 200; i++) {
 		n = rr_bufinfo_vfio();
@@ -1011,6 +1173,11 @@ TEST_F_TIMEOUT(race, hot_reset, RR_TIMEOUT)
 TEST_F_TIMEOUT(race, low_power, RR_TIMEOUT)
 {
 	rr_run(_metadata, self, 1u << RR_EV_LOW_POWER, "low_power");
+}
+
+TEST_F_TIMEOUT(race, close_reopen, RR_TIMEOUT)
+{
+	rr_run(_metadata, self, 1u << RR_EV_CLOSE, "close_reopen");
 }
 
 TEST_F_TIMEOUT(race, mixed, RR_TIMEOUT)
