@@ -22,7 +22,7 @@ set -uo pipefail
 # came from the steps measured well under their budgets (README, Measured):
 # workbench, setup, tree, vm-test and demo. The guest steps have 100 s and
 # 300 s more for revoke_race, fail_nth_dmabuf and fuzz_uapi, which took
-# about 50 s on the normal kernel and 235 s on the debug one at their
+# about 62 s on the normal kernel and 288 s on the debug one at their
 # defaults (README, "Races, allocation failures and hostile input").
 declare -A BUDGET=(
 	[workbench]=10 [setup]=120 [tree]=90 [kunit]=240 [check]=780
