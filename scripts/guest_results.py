@@ -94,7 +94,11 @@ def judge_program(name, expect, lines, res):
             end, rc = i, int(m.group(1))
             break
     if end is None:
-        res("FAIL", f"{name}: did not finish (the guest stopped)")
+        if f"@@@ STALL {name}" in lines[start + 1:]:
+            res("FAIL", f"{name}: hung in the kernel past its timeout "
+                f"(stacks and kernel log after '@@@ STALL {name}' in the console log)")
+        else:
+            res("FAIL", f"{name}: did not finish (the guest stopped)")
         return
     if expect != "pass":
         want = int(EXPECT.match(expect).group(2))

@@ -123,7 +123,7 @@ boot() {
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1 \
 		-device ivshmem-plain,memdev=shm,bus=rp1 \
 		-kernel "$bzimage" -initrd "$stage/initramfs-$iommu.cpio" \
-		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 initcall_debug log_buf_len=1M tsc=unstable ${VM_APPEND:-}" \
+		-append "console=ttyS0 intel_iommu=$iommu iommu=nopt panic=-1 loglevel=7 initcall_debug log_buf_len=1M tsc=unstable GUEST_VARIANT=$variant ${VM_APPEND:-}" \
 		-display none -serial "file:$log" -monitor none -no-reboot \
 		</dev/null
 	qrc=$?

@@ -58,6 +58,19 @@ static inline void step(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * Whether the guest runs the debug kernel: scripts/vm.sh puts
+ * GUEST_VARIANT=normal|debug on the kernel command line, which the kernel
+ * hands to init, and init to the programs, as an environment variable.
+ * The programs size their default iterations by it.
+ */
+static inline int guest_debug_kernel(void)
+{
+	const char *v = getenv("GUEST_VARIANT");
+
+	return v && !strcmp(v, "debug");
+}
+
 static inline int die_errno(const char *what)
 {
 	fprintf(stderr, "FAIL: %s: %s\n", what, strerror(errno));
@@ -532,6 +545,115 @@ static inline int pci_bind_driver(const char *bdf, const char *driver)
 	link[n] = 0;
 	name = strrchr(link, '/');
 	return strcmp(name ? name + 1 : link, driver) ? -1 : 0;
+}
+
+/*
+ * What a program prints when one of its threads is stuck in the kernel (a
+ * watchdog found no progress): the kernel stacks of its own threads and
+ * of every task in uninterruptible sleep, then the end of the kernel log.
+ * Lines start with "# stall:".
+ */
+/* Print the kernel stack of task @tid of process @pid. */
+static inline void stall_dump_task(int pid, int tid)
+{
+	char path[128], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		/* pid (comm) state ...: cut after the state */
+		if (strchr(line, ')') && strlen(strchr(line, ')')) > 3)
+			strchr(line, ')')[3] = 0;
+		printf("# stall: task %d: %s\n", tid, line);
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("# stall:   %s", line);
+	fclose(f);
+}
+
+/* The state letter of task @tid of process @pid, or 0. */
+static inline char stall_task_state(int pid, int tid)
+{
+	char path[128], line[256], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	return p && p[1] ? p[2] : 0;
+}
+
+/*
+ * Every thread of this process, and every task of the system in
+ * uninterruptible sleep (kernel workers too), with its kernel stack.
+ */
+static inline void stall_dump_stacks(void)
+{
+	struct dirent *pe, *te;
+	char path[64];
+	DIR *pd, *td;
+
+	pd = opendir("/proc");
+	if (!pd)
+		return;
+	while ((pe = readdir(pd))) {
+		int pid = atoi(pe->d_name), tid;
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		td = opendir(path);
+		if (!td)
+			continue;
+		while ((te = readdir(td))) {
+			tid = atoi(te->d_name);
+			if (tid > 0 && (pid == getpid() ||
+					stall_task_state(pid, tid) == 'D'))
+				stall_dump_task(pid, tid);
+		}
+		closedir(td);
+	}
+	closedir(pd);
+	fflush(stdout);
+}
+
+/*
+ * The end of the kernel log: a lockdep or other report of the stall (the
+ * guest's init keeps kernel messages off the console while a program runs).
+ */
+static inline void stall_dump_klog(void)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *p, *line;
+	int len;
+
+	if (size <= 0)
+		return;
+	buf = malloc(size + 1);
+	if (!buf)
+		return;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (len > 0) {
+		buf[len] = 0;
+		p = len > 16384 ? buf + len - 16384 : buf;
+		printf("# stall: the end of the kernel log:\n");
+		for (line = strtok(p, "\n"); line; line = strtok(NULL, "\n"))
+			printf("# stall: klog: %s\n", line);
+	}
+	free(buf);
+	fflush(stdout);
 }
 
 #endif
