@@ -53,6 +53,12 @@ def read_lines(path):
         return [l.rstrip("\r\n") for l in f]
 
 
+# The iommu column: the boot a row runs in, optionally restricted to one
+# guest kernel ("on/normal": only in the normal kernel's boot with the IOMMU).
+IOMMU_VALUES = tuple(f"{b}{v}" for b in ("on", "off")
+                     for v in ("", "/normal", "/debug"))
+
+
 def parse_list(path):
     """Rows of a guest list: (entries, problems), problems as (line, why)."""
     entries, problems, seen = [], [], set()
@@ -69,8 +75,9 @@ def parse_list(path):
                 why = f"expect is '{parts[1]}', not 'pass' or 'fail:STATUS'"
             elif not parts[2].isdigit() or int(parts[2]) == 0:
                 why = f"timeout is '{parts[2]}', not a number of seconds"
-            elif parts[3] not in ("on", "off"):
-                why = f"iommu is '{parts[3]}', not 'on' or 'off'"
+            elif parts[3] not in IOMMU_VALUES:
+                why = (f"iommu is '{parts[3]}', not 'on' or 'off' "
+                       "(optionally with /normal or /debug)")
             elif parts[0] in seen:
                 why = f"name {parts[0]} is listed twice"
             if why:

@@ -196,9 +196,13 @@ def guest_checks():
         l.startswith("PASS\tt.list: 2 rows") for l in out)
     for row, why in (("x pass 10 of x", "iommu is 'of'"), ("x pass 10 on", "4 fields"),
                      ("x fail 10 on x", "expect is 'fail'"), ("x pass ten on x", "timeout"),
-                     ("prog pass 10 off prog", "listed twice")):
+                     ("prog pass 10 off prog", "listed twice"),
+                     ("x pass 10 on/fast x", "iommu is 'on/fast'")):
         rc, out = guest_mode("--check-list", LIST + row + "\n")
         yield f"list: row '{row}' fails", rc == 1 and fails_with(out, "list line 3", why)
+    rc, out = guest_mode("--check-list", LIST + "x pass 10 on/normal x\ny pass 10 off/debug y\n")
+    yield "list: rows for one guest kernel (on/normal, off/debug) pass", rc == 0 and any(
+        l.startswith("PASS\tt.list: 4 rows") for l in out)
     rc, out = guest(GOOD_LOG, LIST + "x pass 10 on\n")
     yield "list: a malformed row of a boot's list fails the boot", rc == 1 and fails_with(
         out, "list line 3")
