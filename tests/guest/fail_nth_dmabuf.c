@@ -338,29 +338,14 @@ static int fn_map_file(int iommufd, __u32 ioas, int fd, __u64 len,
 /* Export @nr ranges of one page of BAR2, every other page from page 0. */
 static int fn_export(struct vdev *shm, unsigned int nr, unsigned int pages)
 {
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_buf db;
-		struct vfio_region_dma_range r[FN_MANY];
-	} req = {
-		.hdr = {
-			.argsz = sizeof(req),
-			.flags = VFIO_DEVICE_FEATURE_GET |
-				 VFIO_DEVICE_FEATURE_DMA_BUF,
-		},
-		.db = {
-			.region_index = VFIO_PCI_BAR2_REGION_INDEX,
-			.open_flags = O_RDWR | O_CLOEXEC,
-			.nr_ranges = nr,
-		},
-	};
+	struct vfio_region_dma_range r[FN_MANY];
 	unsigned int i;
 
 	for (i = 0; i < nr && i < FN_MANY; i++) {
-		req.r[i].offset = i * 2 * pages * PG;
-		req.r[i].length = pages * PG;
+		r[i].offset = i * 2 * pages * PG;
+		r[i].length = pages * PG;
 	}
-	return ioctl(shm->fd, VFIO_DEVICE_FEATURE, &req);
+	return vdev_export_ranges(shm, VFIO_PCI_BAR2_REGION_INDEX, r, i);
 }
 
 struct fn_state {

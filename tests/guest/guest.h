@@ -380,32 +380,50 @@ static inline int ioas_map_file(int iommufd, __u32 ioas_id, int fd,
 }
 #endif
 
+/* The most ranges vdev_export_ranges() takes. */
+#define VDEV_EXPORT_MAX_RANGES	64
+
 /*
- * Export @nr ranges of BAR @bar as a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF,
- * read/write, close-on-exec). Returns the fd, or -1 with errno set.
+ * Export @nr (at most VDEV_EXPORT_MAX_RANGES) ranges of BAR @bar as one
+ * dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF, read/write, close-on-exec).
+ * Returns the fd, or -1 with errno set.
  */
-static inline int vdev_export_bar(struct vdev *v, __u32 bar, __u64 offset,
-				  __u64 length)
+static inline int vdev_export_ranges(struct vdev *v, __u32 bar,
+				     const struct vfio_region_dma_range *ranges,
+				     unsigned int nr)
 {
 	struct {
 		struct vfio_device_feature hdr;
 		struct vfio_device_feature_dma_buf db;
-		struct vfio_region_dma_range range;
+		struct vfio_region_dma_range r[VDEV_EXPORT_MAX_RANGES];
 	} req = {
 		.hdr = {
-			.argsz = sizeof(req),
 			.flags = VFIO_DEVICE_FEATURE_GET |
 				 VFIO_DEVICE_FEATURE_DMA_BUF,
 		},
 		.db = {
 			.region_index = bar,
 			.open_flags = O_RDWR | O_CLOEXEC,
-			.nr_ranges = 1,
+			.nr_ranges = nr,
 		},
-		.range = { .offset = offset, .length = length },
 	};
 
+	if (nr > VDEV_EXPORT_MAX_RANGES) {
+		errno = E2BIG;
+		return -1;
+	}
+	memcpy(req.r, ranges, nr * sizeof(*ranges));
+	req.hdr.argsz = sizeof(req.hdr) + sizeof(req.db) + nr * sizeof(*ranges);
 	return ioctl(v->fd, VFIO_DEVICE_FEATURE, &req);
+}
+
+/* One range of BAR @bar as a dma-buf: vdev_export_ranges(). */
+static inline int vdev_export_bar(struct vdev *v, __u32 bar, __u64 offset,
+				  __u64 length)
+{
+	struct vfio_region_dma_range r = { .offset = offset, .length = length };
+
+	return vdev_export_ranges(v, bar, &r, 1);
 }
 
 /* How often @needle occurs in the kernel log; -1 if it cannot be read. */

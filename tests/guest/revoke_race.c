@@ -299,34 +299,19 @@ static int rr_env(const char *name, int def)
 /* One buffer of 1 to RR_MAX_RANGES random ranges of BAR2, or -1. */
 static int rr_export(struct rr_ctx *c, unsigned int *rs, __u64 *size)
 {
-	struct {
-		struct vfio_device_feature hdr;
-		struct vfio_device_feature_dma_buf db;
-		struct vfio_region_dma_range r[RR_MAX_RANGES];
-	} req = {
-		.hdr = {
-			.argsz = sizeof(req),
-			.flags = VFIO_DEVICE_FEATURE_GET |
-				 VFIO_DEVICE_FEATURE_DMA_BUF,
-		},
-		.db = {
-			.region_index = VFIO_PCI_BAR2_REGION_INDEX,
-			.open_flags = O_RDWR | O_CLOEXEC,
-		},
-	};
+	struct vfio_region_dma_range r[RR_MAX_RANGES];
 	unsigned int i, n = 1 + rr_rand(rs) % RR_MAX_RANGES;
 	__u64 first, pages;
 
 	*size = 0;
-	req.db.nr_ranges = n;
 	for (i = 0; i < n; i++) {
 		first = RR_SENT_PAGES + rr_rand(rs) % (RR_MAX_PG - RR_SENT_PAGES);
 		pages = 1 + rr_rand(rs) % (RR_MAX_PG - first);
-		req.r[i].offset = first * PG;
-		req.r[i].length = pages * PG;
+		r[i].offset = first * PG;
+		r[i].length = pages * PG;
 		*size += pages * PG;
 	}
-	return ioctl(c->shm->fd, VFIO_DEVICE_FEATURE, &req);
+	return vdev_export_ranges(c->shm, VFIO_PCI_BAR2_REGION_INDEX, r, n);
 }
 
 static void *rr_exporter(void *arg)
