@@ -8,7 +8,8 @@
 # that build dir, so that their vermagic matches it, and renamed copies of
 # them (scripts/ko-rename.py); and the variant driver of
 # tests/guest/vfio_variant.c (tests/guest/variant), and the dma-buf importer
-# of tests/guest/p2p_converter.c (tests/guest/p2p_importer).
+# of tests/guest/p2p_converter.c (tests/guest/p2p_importer). And the KUnit
+# modules of tests/guest/kunit.sh with the modules they need (progs/kunit).
 # Extra programs to build: further arguments (paths to .c files).
 # Output: build/guest/progs.
 set -euo pipefail
@@ -108,3 +109,44 @@ build_module() {
 build_module variant vfio-pci-noexport-test.ko vfio_variant.ko vfio_variant.c
 # The importer module of p2p_converter.c: a P2P SGT dma-buf importer on edu.
 build_module p2p_importer p2p-importer-test.ko p2p_importer.ko p2p_converter.c
+
+# The KUnit modules of tests/guest/kunit.sh (tests/guest/kunit.modules) and,
+# in load order, every module they depend on (the depends= field of their
+# .modinfo), into build/guest/progs/kunit.
+kdir=$out/kunit
+rm -rf "$kdir"
+mkdir -p "$kdir"
+: >"$kdir/deps"
+# modinfo_depends KO: the modules KO depends on, one a line.
+modinfo_depends() {
+	objcopy -O binary --only-section=.modinfo "$1" "$kdir/modinfo.tmp"
+	tr '\0' '\n' <"$kdir/modinfo.tmp" | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
+	rm -f "$kdir/modinfo.tmp"
+}
+# module_path NAME: the .ko of module NAME in the guest build ('-' and '_'
+# are the same in a module name).
+module_path() {
+	local p
+	p=$(sed 's/\.o$/.ko/' "$obj/modules.order" | while read -r p; do
+		b=$(basename "$p" .ko)
+		[ "${b//-/_}" = "${1//-/_}" ] && echo "$p"
+	done | head -n 1)
+	[ -n "$p" ] && [ -f "$obj/$p" ] || die "module $1 is not built in $obj (configs/guest/guest.config)"
+	echo "$obj/$p"
+}
+# add_dep NAME: NAME's dependencies, then NAME, onto deps (once each).
+add_dep() {
+	local ko dep
+	grep -qxF "$1" "$kdir/deps" && return
+	ko=$(module_path "$1")
+	for dep in $(modinfo_depends "$ko"); do add_dep "$dep"; done
+	cp "$ko" "$kdir/$1.ko"
+	echo "$1" >>"$kdir/deps"
+}
+grep -vE '^(#|$)' "$TOP/tests/guest/kunit.modules" >"$kdir/modules"
+while read -r m; do
+	log "guest programs: KUnit module $m and what it needs"
+	ko=$(module_path "$m")
+	for dep in $(modinfo_depends "$ko"); do add_dep "$dep"; done
+	cp "$ko" "$kdir/$m.ko"
+done <"$kdir/modules"

@@ -10,9 +10,11 @@ Cases (first form):
   failed case): a kselftest (TAP) program gives one case per test it
   reports, and fails when its tests do not match its plan ('1..N': every
   number from 1 to N once), or when it exited non-zero without reporting a
-  failed test; another program is one case judged by its exit status; a
-  program expected to fail ('fail:STATUS', the harness checking itself)
-  passes when it exited with exactly that status;
+  failed test; nested (KTAP, KUnit's suites) results indented by 4 spaces
+  a level are cases named by their path (suite.case.param), each group's
+  results matching its own plan where it has one; another program is one case judged by
+  its exit status; a program expected to fail ('fail:STATUS', the harness
+  checking itself) passes when it exited with exactly that status;
 - the boot-time dma-buf selftests (CONFIG_DMABUF_SELFTESTS=y), when
   SELFTESTS_H (the tree's drivers/dma-buf/selftests.h) is given: each
   selftest and each subtest it runs passes only on positive evidence that
@@ -23,7 +25,11 @@ Cases (first form):
   the rest vanish: each selftest of SELFTESTS_H that did not run fails,
   and so does a case for the whole run;
 - the log as a whole: no oops, BUG, WARNING, lockdep, KASAN, UBSAN or
-  kmemleak report, and the guest reached the end of its run.
+  kmemleak report, and the guest reached the end of its run. A row whose
+  expect is 'pass:warns' (KUnit suites that check that the kernel WARNs)
+  may have plain WARN()s ('WARNING: CPU: N PID: N at ...') in its own
+  kernel log (between '@@@ KLOG NAME' and '@@@ KLOG-END NAME'); any other
+  report there still fails.
 --check-list checks every row of LIST; --log-only gives the two cases of
 the log as a whole (for vm.sh run and the demo).
 Exit status 1 when any case failed.
@@ -41,8 +47,14 @@ BAD = re.compile(
 # this does not match: the case is then missing from the plan.
 TAP = re.compile(r"^(not ok|ok) (\d+)(?:\s+(.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)(?:\s*#\s*(.*))?$")
+# KTAP's nested results and plans: 4 spaces of indent a level.
+NESTED_TAP = re.compile(r"^((?:    )+)(not ok|ok) (\d+)(?:\s+(.*))?$")
+NESTED_PLAN = re.compile(r"^((?:    )+)1\.\.(\d+)\s*$")
 SKIP = re.compile(r"(^|\s)#\s*skip", re.I)
-EXPECT = re.compile(r"^(pass|fail:(\d+))$")
+EXPECT = re.compile(r"^(pass|pass:warns|fail:(\d+))$")
+# The line __warn() starts a plain WARN()'s report with.
+PLAIN_WARN = re.compile(r"WARNING: CPU: \d+ PID: \d+ at \S")
+KLOG = re.compile(r"^@@@ KLOG (\S+)$")
 ST_RUNNING = re.compile(r"dma-buf: Running (\S+)$")
 ST_FAILED = re.compile(r"dma-buf/(\S+): (\S+) failed with error (-?\d+)")
 ST_INITCALL = re.compile(r"^@@@ initcall st_init\+0x[0-9a-f]+/0x[0-9a-f]+ returned (-?\d+) after \d+ usecs$")
@@ -72,7 +84,7 @@ def parse_list(path):
             if len(parts) < 5:
                 why = f"{len(parts)} fields, 5 needed (name expect timeout iommu command)"
             elif not EXPECT.match(parts[1]):
-                why = f"expect is '{parts[1]}', not 'pass' or 'fail:STATUS'"
+                why = f"expect is '{parts[1]}', not 'pass', 'pass:warns' or 'fail:STATUS'"
             elif not parts[2].isdigit() or int(parts[2]) == 0:
                 why = f"timeout is '{parts[2]}', not a number of seconds"
             elif parts[3] not in IOMMU_VALUES:
@@ -107,13 +119,27 @@ def judge_program(name, expect, lines, res):
         else:
             res("FAIL", f"{name}: did not finish (the guest stopped)")
         return
-    if expect != "pass":
+    if expect.startswith("fail:"):
         want = int(EXPECT.match(expect).group(2))
         res("PASS" if rc == want else "FAIL",
             f"harness reports {name} as failed (exit {rc}, expected {want})")
         return
     plans, numbers, failed = [], [], 0
+    # Nested results wait under their indent until their group's result
+    # line (one level up) takes them: {indent: [(status, desc, children)]}.
+    pending, nested_plans = {}, {}
     for l in lines[start + 1:end]:
+        m = NESTED_PLAN.match(l)
+        if m:
+            nested_plans[len(m.group(1))] = int(m.group(2))
+            continue
+        m = NESTED_TAP.match(l)
+        if m:
+            depth = len(m.group(1))
+            children = take_group(name, depth + 4, pending, nested_plans, res)
+            desc = (m.group(4) or "").strip() or f"#{m.group(3)}"
+            pending.setdefault(depth, []).append((m.group(2), desc, children))
+            continue
         m = PLAN.match(l)
         if m:
             plans.append((int(m.group(1)), m.group(2) or ""))
@@ -123,13 +149,20 @@ def judge_program(name, expect, lines, res):
             continue
         numbers.append(int(m.group(2)))
         desc = (m.group(3) or "").strip() or f"#{m.group(2)}"
-        if m.group(1) == "not ok":
-            failed += 1
-            res("FAIL", f"{name}.{desc}")
-        elif SKIP.search(desc):
-            res("SKIP", f"{name}.{desc}")
+        children = take_group(name, 4, pending, nested_plans, res)
+        if children:
+            # A KTAP group (a KUnit suite): its cases are the leaves.
+            failed += report_leaves(f"{name}.{ktap_name(desc)}", children, res)
+            if m.group(1) == "not ok" and not any(c[0] == "not ok" for c in children):
+                failed += 1
+                res("FAIL", f"{name}.{desc}: the group failed, none of its results did")
         else:
-            res("PASS", f"{name}.{desc}")
+            failed += report_one(m.group(1), desc, f"{name}.{desc}", res)
+    for depth in sorted(pending):
+        failed += report_leaves(f"{name}.(no group result line)", pending[depth], res)
+        failed += 1
+        res("FAIL", f"{name}: {len(pending[depth])} results at indent {depth} "
+            "without their group's result line (the run stopped inside a group)")
     if not plans and not numbers:
         res("PASS" if rc == 0 else "FAIL", f"{name} (exit {rc})")
         return
@@ -147,6 +180,44 @@ def judge_program(name, expect, lines, res):
                 f" unexpected or repeated: {' '.join(map(str, extra[:10])) or 'none'})")
     if rc != 0 and failed == 0:
         res("FAIL", f"{name}: exit {rc} with no failed test reported")
+
+
+def ktap_name(desc):
+    """A KTAP result's name without its directive ('# SKIP why')."""
+    return desc.split(" # ")[0].strip() or desc
+
+
+def take_group(name, depth, pending, nested_plans, res):
+    """The results at indent depth, now that their group's line came; a
+    count that does not match the group's plan is a failed case (KUnit's
+    parameterised cases print none for their parameters)."""
+    children = pending.pop(depth, [])
+    plan = nested_plans.pop(depth, None)
+    if children and plan is not None and plan != len(children):
+        res("FAIL", f"{name}: a group's plan 1..{plan} at indent {depth}, "
+            f"{len(children)} results (first: {children[0][1]})")
+    return children
+
+
+def report_leaves(path, nodes, res):
+    """One case per leaf under path; returns the number failed."""
+    failed = 0
+    for status, desc, children in nodes:
+        if children:
+            failed += report_leaves(f"{path}.{ktap_name(desc)}", children, res)
+        else:
+            failed += report_one(status, desc, f"{path}.{ktap_name(desc)}", res)
+    return failed
+
+
+def report_one(status, desc, case, res):
+    """The case of one result line ('ok'/'not ok', its description);
+    returns 1 when it failed."""
+    if status == "not ok":
+        res("FAIL", case)
+        return 1
+    res("SKIP" if SKIP.search(desc) else "PASS", case)
+    return 0
 
 
 def judge_dmabuf_selftests(lines, selftests_h, res):
@@ -222,8 +293,20 @@ def judge_dmabuf_selftests(lines, selftests_h, res):
         res("FAIL", f"{group}: ran {' '.join(ran_tops) or 'none'}; st_init returned {initcall}")
 
 
-def judge_log(lines, res):
-    bad = [l for l in lines if BAD.search(l)]
+def judge_log(lines, res, warns_ok=()):
+    """warns_ok: rows whose own kernel log may have plain WARN()s."""
+    bad, section = [], None
+    for l in lines:
+        m = KLOG.match(l)
+        if m:
+            section = m.group(1)
+        elif section and l == f"@@@ KLOG-END {section}":
+            section = None
+        if not BAD.search(l):
+            continue
+        if section in warns_ok and PLAIN_WARN.search(l):
+            continue
+        bad.append(l)
     if bad:
         res("FAIL", f"kernel log is clean (first report: {bad[0].strip()[:120]})")
     else:
@@ -259,7 +342,7 @@ def main():
             judge_program(name, expect, lines, res)
         if len(args) > 3:
             judge_dmabuf_selftests(lines, args[3], res)
-        judge_log(lines, res)
+        judge_log(lines, res, {n for n, e in entries if e == "pass:warns"})
 
     print("\n".join(out))
     return 1 if any(o.startswith("FAIL") for o in out) else 0

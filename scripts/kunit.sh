@@ -9,7 +9,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# KUNIT_ARCH=x86_64 runs the same suites on x86_64 in QEMU (make vm-test).
+# KUNIT_ARCH=x86_64 runs the same suites on x86_64 in QEMU (by hand; make
+# vm-test runs them in the guest kernels, tests/guest/kunit.sh).
 # KUNIT_SRC, KUNIT_BUILD and KUNIT_OUT let 'make check' run it on its own
 # worktree at each patch; there KUNIT_EARLY_PATCH=1 drops the options the
 # tree does not have yet, and a glob that matches no suite of the tree is

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Everything: setup, tree, the workbench's own parser checks, then two
 # tracks side by side (TEST_SERIAL=1 runs them one after the other):
-#   uml    kunit (UML), check, kunit on x86_64 (kunit-x86_64: its own
-#          kernel, built and run by kunit.py in QEMU)
-#   guest  the guest tests (vm-test), the modpost check of
+#   uml    kunit (UML), check
+#   guest  the guest tests (vm-test; among them the KUnit suites on
+#          x86_64, as modules of the guest kernel), the modpost check of
 #          the PAL importer symbols against the guest kernel's
 #          Module.symvers (modpost), the demo (make demo), QEMU 11 as the
 #          VMM in the guest (vmm-test), and the guest tests and QEMU 11 on
 #          the debug kernel (vm-test-debug, vmm-test-debug)
-# The tracks share nothing but the ccache: uml builds in build/kunit-uml,
-# build/check and build/kunit-x86_64, guest in build/guest. Most of the
+# The tracks share nothing but the ccache: uml builds in build/kunit-uml and
+# build/check, guest in build/guest. Most of the
 # guest track is one QEMU (TCG, one thread) running tests, most of the uml
 # track compiling; so that a compile never slows a guest test towards its
 # timeout, the uml track runs at nice 10 (TEST_NICE). The guest track's
@@ -37,7 +37,7 @@ set -uo pipefail
 # hostile input").
 declare -A BUDGET=(
 	[workbench]=10 [setup]=120 [tree]=90 [kunit]=240 [check]=780
-	[kunit-x86_64]=120 [vm-test]=360 [modpost]=30 [demo]=50 [vmm-test]=120
+	[vm-test]=360 [modpost]=30 [demo]=50 [vmm-test]=120
 	[vm-test-debug]=1040 [vmm-test-debug]=140
 )
 TOTAL_BUDGET=2700
@@ -82,7 +82,6 @@ track_uml() {
 	t0=$(date +%s)
 	step kunit "$TOP/scripts/kunit.sh"
 	step check "$TOP/scripts/check.sh"
-	KUNIT_ARCH=x86_64 step kunit-x86_64 "$TOP/scripts/kunit.sh"
 	track_time uml $(( $(date +%s) - t0 ))
 }
 
@@ -98,7 +97,7 @@ track_guest() {
 	track_time guest $(( $(date +%s) - t0 ))
 }
 
-ORDER=(setup tree workbench kunit check kunit-x86_64 vm-test modpost demo
+ORDER=(setup tree workbench kunit check vm-test modpost demo
 	vmm-test vm-test-debug vmm-test-debug)
 for name in "${ORDER[@]}"; do rm -f "$results/$name.step" "$results/$name.tsv"; done
 

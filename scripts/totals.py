@@ -13,14 +13,14 @@ per origin, with passed, failed and skipped counts:
   selftest cases the series adds (fixtures and tests added by patches/,
   e.g. MAP_FILE and iommufd_dmabuf);
 - base: the rest of the tree's tests: the other iommufd selftest cases,
-  dma-buf heap, udmabuf, the drm KUnit suites, the boot-time dma-buf
-  selftests;
+  dma-buf heap, udmabuf, the drm KUnit suites (under UML and in the
+  guest), the boot-time dma-buf selftests;
 - harness: the workbench's own checks, the programs that fail on purpose,
   and the checks of a whole run (clean kernel log, reached its end, the
   list is well-formed, a step that failed without a case);
 - repeats: a case already counted above, run again (the same name with
-  the architecture, the kernel variant and the boot taken out): KUnit on x86_64 after
-  UML, the debug kernel after the normal one (vmm-test-debug after
+  the architecture, the kernel variant and the boot taken out): KUnit on x86_64 (in
+  the guest) after UML, the debug kernel after the normal one (vmm-test-debug after
   vmm-test too), the same check in the other boot of a kernel
   (intel_iommu=on and off).
 """
@@ -85,7 +85,7 @@ def program_origin(rest, top, fixtures, tests, progs):
 
 def classify(step, name, top, fixtures, tests, progs, vmm_progs=None):
     """(origin, key): key identifies the case across arches and kernels."""
-    if step in ("kunit", "kunit-x86_64"):
+    if step == "kunit":
         key = "kunit." + KUNIT.sub("", name)
         if not KUNIT.match(name):
             return "harness", key
@@ -99,6 +99,10 @@ def classify(step, name, top, fixtures, tests, progs, vmm_progs=None):
             return "harness", key
         if rest.startswith("dmabuf-selftest"):
             return "base", key
+        if rest.startswith("kunit.") and not rest.startswith("kunit: "):
+            # The KUnit suites on x86_64 (tests/guest/kunit.sh): the same
+            # cases as under UML.
+            return ("series" if rest.startswith("kunit.dma-buf") else "base"), rest
         if rest.startswith("harness reports") or rest.startswith("list"):
             return "harness", key
         return program_origin(rest, top, fixtures, tests, progs) or "harness", key

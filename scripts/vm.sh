@@ -80,6 +80,10 @@ boot() {
 		for p in "$progs"/*.ko; do
 			[ -f "$p" ] && echo "file /tests/$(basename "$p") $p 644 0 0"
 		done
+		echo "dir /tests/kunit 755 0 0"
+		for p in "$progs"/kunit/*; do
+			[ -f "$p" ] && echo "file /tests/kunit/$(basename "$p") $p 644 0 0"
+		done
 	} >"$cpiolist"
 	"$obj/usr/gen_init_cpio" "$cpiolist" >"$stage/initramfs-$iommu.cpio"
 	if [ -n "${VM_INITRD_EXTRA:-}" ]; then

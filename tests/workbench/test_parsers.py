@@ -42,6 +42,32 @@ ok 3 a.third
 @@@ END bad 1
 @@@ DONE
 """
+# tests/guest/kunit.sh's output: two suites, one with a parameterised case.
+KTAP_RUN = """@@@ START ku
+KTAP version 1
+    KTAP version 1
+    # Subtest: s-one
+    1..2
+    ok 1 plain
+        KTAP version 1
+        # Subtest: param
+        ok 1 first one
+        ok 2 second # SKIP not here
+    # param: pass:1 fail:0 skip:1 total:2
+    ok 2 param
+# s-one: pass:2 fail:0 skip:0 total:2
+ok 1 s-one
+    KTAP version 1
+    # Subtest: s-two
+    1..1
+    ok 1 alone
+ok 2 s-two
+1..2
+@@@ END ku 0
+@@@ KLOG ku
+WARNING: CPU: 0 PID: 9 at d.c:1 f+0x1/0x2
+@@@ KLOG-END ku
+"""
 EXCEPTIONS = ("# comment\n"
               "dma-buf: Add a file\tWARNING:FILE_PATH_CHANGES\tadded, moved or deleted file(s), "
               "does MAINTAINERS need updating?\tthe directory is covered\n")
@@ -182,6 +208,38 @@ def guest_checks():
     rc, out = guest(GOOD_LOG.replace("ok 3 a.third", "ok 3 a.third\nok 3 a.third"))
     yield "TAP: a case reported twice fails", rc == 1 and fails_with(out, "repeated: 3")
 
+    # (b2) KTAP: KUnit's nested suites (tests/guest/kunit.sh), and the
+    # WARNs a pass:warns row may leave in its own kernel log.
+    ktap_list = LIST + "ku pass:warns 10 on kunit.sh\n"
+    ktap = GOOD_LOG.replace("@@@ DONE", KTAP_RUN + "@@@ DONE")
+    rc, out = guest(ktap, ktap_list)
+    yield "KTAP: each leaf of a suite is a case named by its path", rc == 0 and all(
+        c in out for c in ("PASS\tt.ku.s-one.plain", "PASS\tt.ku.s-one.param.first one",
+                           "SKIP\tt.ku.s-one.param.second", "PASS\tt.ku.s-two.alone")) and \
+        not any(".ku.s-one\t" in l or l.endswith(".ku.s-one") for l in out)
+    rc, out = guest(ktap.replace("        ok 1 first one", "        not ok 1 first one"), ktap_list)
+    yield "KTAP: a failed parameter fails", rc == 1 and "FAIL\tt.ku.s-one.param.first one" in out
+    rc, out = guest(ktap.replace("    ok 1 plain\n", ""), ktap_list)
+    yield "KTAP: a case missing from its suite's plan fails", rc == 1 and fails_with(
+        out, "ku: a group's plan 1..2", "1 results")
+    rc, out = guest(ktap.replace("ok 2 s-two\n", ""), ktap_list)
+    yield "KTAP: a suite without its result line fails", rc == 1 and fails_with(
+        out, "ku: 1 results at indent 4 without their group's result line")
+    rc, out = guest(ktap.replace("ok 2 s-two", "not ok 2 s-two"), ktap_list)
+    yield "KTAP: a failed suite with passing cases fails", rc == 1 and fails_with(
+        out, "ku.s-two: the group failed")
+    rc, out = guest(ktap, ktap_list.replace("pass:warns", "pass"))
+    yield "pass:warns: without it, a WARN in the row's kernel log fails", rc == 1 and fails_with(
+        out, "kernel log is clean", "WARNING: CPU: 0")
+    rc, out = guest(ktap.replace("WARNING: CPU: 0 PID: 9 at d.c:1", "BUG: KASAN: use-after-free in f"),
+                    ktap_list)
+    yield "pass:warns: other reports in the row's kernel log still fail", rc == 1 and fails_with(
+        out, "kernel log is clean", "KASAN")
+    rc, out = guest(ktap.replace("@@@ START prog", "WARNING: CPU: 1 PID: 2 at e.c:2 g+0x1/0x2\n@@@ START prog"),
+                    ktap_list)
+    yield "pass:warns: a WARN outside the row's kernel log still fails", rc == 1 and fails_with(
+        out, "kernel log is clean", "e.c:2")
+
     # (c) a program expected to fail must fail with its own status.
     rc, out = guest(GOOD_LOG.replace("@@@ END bad 1", "@@@ END bad 127"))
     yield "expected failure: exit 127 (not found) is not the expected status", rc == 1 and \
@@ -290,7 +348,7 @@ def totals_checks():
             ("workbench", "PASS", "workbench.x"),
             ("kunit", "PASS", "uml.dma-buf-mapping-a.t"),
             ("kunit", "PASS", "uml.drm_exec.t"),
-            ("kunit-x86_64", "PASS", "x86_64.dma-buf-mapping-a.t"),
+            ("vm-test", "PASS", "guest-normal-iommu-on.kunit.dma-buf-mapping-a.t"),
             ("check", "PASS", "0001-x: apply"),
             ("vm-test", "PASS", "guest-normal-iommu-on.edu-dma (exit 0)"),
             ("vm-test", "PASS", "guest-normal-iommu-off.iommufd.fix.var.t"),
