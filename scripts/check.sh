@@ -20,8 +20,9 @@ set -euo pipefail
 
 # The worktree and the UML build sit in build/check as build/linux and
 # build/kunit-uml sit in build: the compiler sees the same relative paths
-# (../linux/...), so ccache serves the UML objects the series leaves alone
-# from the kunit step's build instead of compiling them again.
+# (../linux/...), so ccache serves each side the UML objects the other
+# compiled: in make test, check runs first and the kunit step after it
+# (build/linux is the tree at the last patch) finds every object cached.
 src=$BUILD/check/linux
 obj=$BUILD/check/x86_64
 uml=$BUILD/check/kunit-uml

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything: setup, tree, the workbench's own parser checks, then two
 # tracks side by side (TEST_SERIAL=1 runs them one after the other):
-#   uml    kunit (UML), check
+#   uml    check, then kunit (UML): check's KUnit build at the last patch
+#          compiled every object of kunit's build (ccache)
 #   guest  the guest tests (vm-test; among them the KUnit suites on
 #          x86_64, as modules of the guest kernel), the modpost check of
 #          the PAL importer symbols against the guest kernel's
@@ -36,7 +37,7 @@ set -uo pipefail
 # debug one at their defaults (README, "Races, allocation failures and
 # hostile input").
 declare -A BUDGET=(
-	[workbench]=10 [setup]=120 [tree]=90 [kunit]=240 [check]=780
+	[workbench]=30 [setup]=120 [tree]=90 [kunit]=240 [check]=780
 	[vm-test]=360 [modpost]=30 [demo]=50 [vmm-test]=120
 	[vm-test-debug]=1040 [vmm-test-debug]=140
 )
@@ -80,8 +81,8 @@ track_time() { printf '%s\t%d\n' "$1" "$2" >>"$tracks"; }
 track_uml() {
 	local t0
 	t0=$(date +%s)
-	step kunit "$TOP/scripts/kunit.sh"
 	step check "$TOP/scripts/check.sh"
+	step kunit "$TOP/scripts/kunit.sh"
 	track_time uml $(( $(date +%s) - t0 ))
 }
 
@@ -97,7 +98,7 @@ track_guest() {
 	track_time guest $(( $(date +%s) - t0 ))
 }
 
-ORDER=(setup tree workbench kunit check vm-test modpost demo
+ORDER=(setup tree workbench check kunit vm-test modpost demo
 	vmm-test vm-test-debug vmm-test-debug)
 for name in "${ORDER[@]}"; do rm -f "$results/$name.step" "$results/$name.tsv"; done
 

@@ -7,9 +7,12 @@ bad input it must fail on and a good one it must pass.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GUEST = os.path.join(TOP, "scripts", "guest_results.py")
@@ -17,6 +20,7 @@ KUNIT = os.path.join(TOP, "scripts", "kunit_results.py")
 CHECKPATCH = os.path.join(TOP, "scripts", "checkpatch_exceptions.py")
 TOTALS = os.path.join(TOP, "scripts", "totals.py")
 HOSTCHECK = os.path.join(TOP, "scripts", "hostcheck.py")
+WATCH = os.path.join(TOP, "scripts", "console-watch.sh")
 LIST = "prog pass 10 on prog\nbad fail:1 10 on bad\n"
 SELFTESTS_H = "selftest(sanitycheck, __sanitycheck__) /* keep first */\n" \
     "selftest(dma_fence, dma_fence)\nselftest(dma_resv, dma_resv)\n"
@@ -388,10 +392,112 @@ def totals_checks():
                             for o, w in want.items())
 
 
+class FakeMonitor(threading.Thread):
+    """QEMU's human monitor as scripts/qmon.py sees it (the answers of
+    QEMU 7.2, without its line editing); with resume, writing COM1's IER
+    appends a line to the console file, as a kicked 8250 would."""
+
+    def __init__(self, path, console, resume):
+        super().__init__(daemon=True)
+        self.console, self.resume, self.jiffies = console, resume, 4294967296
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(path)
+        self.srv.listen(4)
+
+    def answer(self, cmd):
+        if cmd == "info status":
+            return "VM status: running"
+        if cmd.startswith("x /1gx"):
+            self.jiffies += 250
+            return f"ffffffff818079c0: {self.jiffies:#018x}"
+        if cmd == "info registers -a":
+            return "\nCPU#0\nRAX=0 RBX=0\nRIP=ffffffff81000105 RFL=00000246\n" \
+                "\nCPU#1\nRAX=0 RBX=0\nRIP=0000000000401000 RFL=00000246"
+        if cmd == "i /b 0x3f9":
+            return "portb[0x03f9] = 0x07"
+        if cmd == "i /b 0x3fd":
+            return "portb[0x03fd] = 0x60"
+        if cmd == "info pic":
+            return "ioapic0: ver=0x20 id=0x00 sel=0x00\n  pin 4  0x0000000000000024 dest=0 vec=36"
+        if cmd.startswith("o /b 0x3f9") and self.resume and cmd.endswith("0x7"):
+            with open(self.console, "a") as f:
+                f.write("resumed\n")
+        return ""
+
+    def run(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            with c:
+                c.sendall(b"QEMU 7.2.22 monitor\r\n(qemu) ")
+                buf = b""
+                while True:
+                    data = c.recv(4096)
+                    if not data:
+                        break
+                    buf += data
+                    while b"\n" in buf:
+                        line, buf = buf.split(b"\n", 1)
+                        cmd = line.decode().strip()
+                        out = self.answer(cmd).replace("\n", "\r\n")
+                        c.sendall(f"\x1b[K{cmd}\r\n{out}\r\n(qemu) ".encode())
+
+
+def watch(resume):
+    """console-watch.sh on a silent console in a row of 1 s, with a fake
+    QEMU (a sleep) and monitor: (watcher status, was the fake QEMU killed,
+    report)."""
+    with tempfile.TemporaryDirectory() as d:
+        log, lst, smap = files(d, log="@@@ START r\n", lst="r pass 1 on r\n",
+                               smap="ffffffff81000000 T _stext\nffffffff81000100 T fake_func\n"
+                               "ffffffff818079c0 D jiffies_64\n")
+        mon = FakeMonitor(os.path.join(d, "mon.sock"), log, resume)
+        mon.start()
+        qemu = subprocess.Popen(["sleep", "60"])
+        with open(os.path.join(d, "pid"), "w") as f:
+            f.write(f"{qemu.pid}\n")
+        report = os.path.join(d, "report")
+        env = dict(os.environ, VM_SILENCE_POLL="0.5", VM_SILENCE_GRACE="-30", QMON_WAIT="1")
+        w = subprocess.Popen(["bash", WATCH, log, lst, os.path.join(d, "pid"),
+                              os.path.join(d, "mon.sock"), report, smap], env=env,
+                             stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline and w.poll() is None:
+            if resume and os.path.exists(report) and "resumed" in open(report).read():
+                break
+            time.sleep(0.2)
+        killed = qemu.poll() is not None
+        qemu.kill()
+        qemu.wait()
+        try:
+            rc = w.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            rc = None
+        mon.srv.close()
+        text = open(report).read() if os.path.exists(report) else ""
+        return rc, killed, text
+
+
+def watch_checks():
+    rc, killed, text = watch(resume=False)
+    yield "console-watch: a console that stays silent ends the boot", rc == 0 and killed and \
+        "console still silent after the kick" in text
+    yield "console-watch: the report says the guest's clock runs and where each vCPU is", (
+        "the guest's clock runs" in text and "vCPU 0 at RIP ffffffff81000105 (fake_func+0x5)" in text
+        and "vCPU 1 at RIP 0000000000401000 (user space)" in text
+        and "COM1 IER 0x07 (transmit interrupt enabled), LSR 0x60 (transmitter empty)" in text)
+    rc, killed, text = watch(resume=True)
+    yield "console-watch: a console that resumes after the kick is left running", not killed and \
+        "console resumed after the kick" in text and "still silent" not in text
+
+
 def main():
     bad = 0
     for group in (guest_checks, kunit_checks, checkpatch_checks, hostcheck_checks,
-                  totals_checks):
+                  totals_checks, watch_checks):
         try:
             for name, ok in group():
                 print(f"{'PASS' if ok else 'FAIL'}\tworkbench.{name}")
