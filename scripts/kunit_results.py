@@ -37,12 +37,20 @@ def walk(group, prefix, out):
 
 
 def suites_in_tree(srcdir, glob):
-    """Names of the KUnit suites defined in srcdir that match glob."""
+    """Names of the KUnit suites defined in srcdir that match glob. The
+    files to read: those listed in the file KUNIT_SUITE_FILES names (paths
+    relative to srcdir; kunit.sh finds them once for all globs), or every
+    .c file of srcdir that defines a suite."""
     suite_glob = glob.split(".")[0]
-    p = subprocess.run(["grep", "-rlE", "--include=*.c", r"struct\s+kunit_suite\s+\w+\s*=", "."],
-                       cwd=srcdir, capture_output=True, text=True)
+    listed = os.environ.get("KUNIT_SUITE_FILES")
+    if listed and os.path.isfile(listed):
+        with open(listed, encoding="utf-8") as f:
+            paths = f.read().split()
+    else:
+        paths = subprocess.run(["grep", "-rlE", "--include=*.c", r"struct\s+kunit_suite\s+\w+\s*=", "."],
+                               cwd=srcdir, capture_output=True, text=True).stdout.split()
     names = set()
-    for f in p.stdout.split():
+    for f in paths:
         with open(os.path.join(srcdir, f), encoding="utf-8", errors="replace") as fh:
             for body in SUITE.findall(fh.read()):
                 m = NAME.search(body)
