@@ -21,7 +21,11 @@ grace=${VM_SILENCE_GRACE:-60}
 poll=${VM_SILENCE_POLL:-5}
 last=-1
 since=$(date +%s)
+parent=$PPID
 while sleep "$poll"; do
+	# vm.sh stops the watcher when QEMU ends; should vm.sh itself die
+	# first, QEMU's pidfile goes with QEMU and this would wait forever.
+	kill -0 "$parent" 2>/dev/null || exit 0
 	[ -f "$pidfile" ] || continue
 	pid=$(cat "$pidfile" 2>/dev/null) && kill -0 "$pid" 2>/dev/null || exit 0
 	size=$(stat -c %s "$log" 2>/dev/null || echo 0)
