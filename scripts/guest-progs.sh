@@ -60,6 +60,13 @@ done
 # each renamed to a name of the same length that is not in the list.
 # External modules need the kernel's Module.symvers, which only the modules
 # step writes (bzImage alone does not).
+# modinfo_field KO FIELD: the value of FIELD in the .modinfo section of KO.
+modinfo_field() {
+	objcopy -O binary --only-section=.modinfo "$1" "$out/modinfo.tmp"
+	tr '\0' '\n' <"$out/modinfo.tmp" | sed -n "s/^$2=//p"
+	rm -f "$out/modinfo.tmp"
+}
+
 log "guest programs: modules of module_ns.c against $obj"
 make -C "$TREE" O="$obj" ARCH=x86_64 -j"$JOBS" -s modules >/dev/null
 grep -q '	dma_buf_pal_map_phys	' "$obj/Module.symvers" ||
@@ -78,8 +85,7 @@ for v in plain import; do
 		die "building the $v module of module_ns.c failed"
 	}
 	ko=$mwork/$v/dma-buf-mapping-test.ko
-	objcopy --dump-section .modinfo="$mwork/$v.modinfo" "$ko" "$mwork/$v.tmp"
-	vermagic=$(tr '\0' '\n' <"$mwork/$v.modinfo" | sed -n 's/^vermagic=//p')
+	vermagic=$(modinfo_field "$ko" vermagic)
 	[ "${vermagic%% *}" = "$release" ] ||
 		die "$ko: vermagic '$vermagic' is not of kernel $release"
 done
@@ -119,9 +125,7 @@ mkdir -p "$kdir"
 : >"$kdir/deps"
 # modinfo_depends KO: the modules KO depends on, one a line.
 modinfo_depends() {
-	objcopy -O binary --only-section=.modinfo "$1" "$kdir/modinfo.tmp"
-	tr '\0' '\n' <"$kdir/modinfo.tmp" | sed -n 's/^depends=//p' | tr ',' '\n' | sed '/^$/d'
-	rm -f "$kdir/modinfo.tmp"
+	modinfo_field "$1" depends | tr ',' '\n' | sed '/^$/d'
 }
 # module_path NAME: the .ko of module NAME in the guest build ('-' and '_'
 # are the same in a module name).

@@ -193,9 +193,9 @@ def take_group(name, depth, pending, nested_plans, res):
     parameterised cases print none for their parameters)."""
     children = pending.pop(depth, [])
     plan = nested_plans.pop(depth, None)
-    if children and plan is not None and plan != len(children):
+    if plan is not None and plan != len(children):
         res("FAIL", f"{name}: a group's plan 1..{plan} at indent {depth}, "
-            f"{len(children)} results (first: {children[0][1]})")
+            f"{len(children)} results (first: {children[0][1] if children else 'none'})")
     return children
 
 

@@ -8,8 +8,9 @@ with one), SYSTEM_MAP the guest kernel's System.map (the guest kernels have
 no KASLR), CONSOLE_LOG the serial console's file. Prints a report:
 - whether the guest's clock runs (jiffies_64 read twice, 2 s apart),
 - where each vCPU is (RIP and the kernel symbol it falls in),
-- the state of COM1, the console's 16550 (IER at 0x3f9, LSR at 0x3fd; both
-  reads have no side effect) and the IOAPIC (info pic),
+- the state of COM1, the console's 16550 (IER at 0x3f9, LSR at 0x3fd; the
+  LSR read clears its receive error bits, which the console's output does
+  not depend on) and the IOAPIC (info pic),
 - then a kick: IER written with THRI (the transmit interrupt) off, then
   on. If the transmitter is empty, the 16550 lowers its interrupt line and
   raises it again: a new edge at the IOAPIC, should the last one have been
@@ -17,8 +18,10 @@ no KASLR), CONSOLE_LOG the serial console's file. Prints a report:
   off again. Then whether the console file grows within 10 s.
 QMON_WAIT=S waits S seconds instead of 10 (and S/5 between the jiffies).
 The last line is one of 'qmon: console resumed after the kick', 'qmon:
-console still silent after the kick' or 'qmon: no monitor' (exit 2).
+console still silent after the kick', or (exit 2) 'qmon: no monitor' or
+'qmon: the monitor stopped answering' (QEMU itself stuck).
 """
+import bisect
 import os
 import re
 import socket
@@ -67,13 +70,7 @@ def symbols(path):
 
 
 def symbolize(syms, addr):
-    lo, hi = 0, len(syms)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if syms[mid][0] <= addr:
-            lo = mid + 1
-        else:
-            hi = mid
+    lo = bisect.bisect_right(syms, (addr, chr(0x10ffff)))
     if lo == 0 or addr < 0xffffffff80000000:
         return "user space" if addr < 0x800000000000 else "?"
     a, name = syms[lo - 1]
@@ -87,7 +84,14 @@ def port(mon, addr):
 
 
 def main():
-    sock, sysmap, console = sys.argv[1:4]
+    try:
+        return report(*sys.argv[1:4])
+    except (OSError, EOFError) as e:
+        print(f"qmon: the monitor stopped answering ({e!r})")
+        return 2
+
+
+def report(sock, sysmap, console):
     wait = float(os.environ.get("QMON_WAIT", "10"))
     try:
         mon = Monitor(sock)

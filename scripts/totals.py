@@ -99,7 +99,7 @@ def classify(step, name, top, fixtures, tests, progs, vmm_progs=None):
             return "harness", key
         if rest.startswith("dmabuf-selftest"):
             return "base", key
-        if rest.startswith("kunit.") and not rest.startswith("kunit: "):
+        if rest.startswith("kunit."):
             # The KUnit suites on x86_64 (tests/guest/kunit.sh): the same
             # cases as under UML.
             return ("series" if rest.startswith("kunit.dma-buf") else "base"), rest

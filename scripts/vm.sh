@@ -60,7 +60,7 @@ mkdir -p "$stage"
 # boot LIST IOMMU: boot once running the programs of LIST (lines in the
 # format of tests/guest/list); the console log is $stage/console-IOMMU.log.
 boot() {
-	local list=$1 iommu=$2 total=0 name tmo cpiolist log limit mem t0 p
+	local list=$1 iommu=$2 total=0 name tmo cpiolist log limit mem t0 p mondir mon watcher
 	while read -r name _ tmo _; do
 		case "$name" in ''|'#'*) continue ;; esac
 		total=$((total + tmo))
@@ -124,8 +124,11 @@ boot() {
 	[ "$variant" = debug ] && mem=5G
 	limit=$((total + 300))
 	log "vm: booting the $variant guest, intel_iommu=$iommu (log: $log, limit ${limit} s)"
-	mon=${TMPDIR:-/tmp}/vm-$$-$variant-$iommu.sock
-	rm -f "$mon" "$stage/qemu-$iommu.pid" "$stage/silence-$iommu.txt"
+	# The monitor's socket, in a directory of its own (a unix socket's
+	# path must stay short, which $stage may not be).
+	mondir=$(mktemp -d "${TMPDIR:-/tmp}/vm-mon.XXXXXX")
+	mon=$mondir/$iommu.sock
+	rm -f "$stage/qemu-$iommu.pid" "$stage/silence-$iommu.txt"
 	: >"$log"
 	"$TOP/scripts/console-watch.sh" "$log" "$list" "$stage/qemu-$iommu.pid" "$mon" \
 		"$stage/silence-$iommu.txt" "$obj/System.map" &
@@ -147,7 +150,7 @@ boot() {
 	qrc=$?
 	kill "$watcher" 2>/dev/null
 	wait "$watcher" 2>/dev/null
-	rm -f "$mon"
+	rm -rf "$mondir"
 	set -e
 	log "vm: qemu ($iommu) exited with $qrc after $(( $(date +%s) - t0 )) s"
 	tr -d '\r' <"$log" >"$log.clean"

@@ -226,6 +226,9 @@ def guest_checks():
     rc, out = guest(ktap.replace("    ok 1 plain\n", ""), ktap_list)
     yield "KTAP: a case missing from its suite's plan fails", rc == 1 and fails_with(
         out, "ku: a group's plan 1..2", "1 results")
+    rc, out = guest(ktap.replace("    ok 1 alone\n", ""), ktap_list)
+    yield "KTAP: a suite whose planned cases never reported fails", rc == 1 and fails_with(
+        out, "ku: a group's plan 1..1", "0 results")
     rc, out = guest(ktap.replace("ok 2 s-two\n", ""), ktap_list)
     yield "KTAP: a suite without its result line fails", rc == 1 and fails_with(
         out, "ku: 1 results at indent 4 without their group's result line")
